@@ -1,0 +1,116 @@
+// What a greenlet is behind its handles: its fiber, result, cancellation state, Timeout scopes
+// and links. Shared by the handles (gev::Greenlet) and the running fiber.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <geventpp/runtime/detail/readiness.hpp>
+
+namespace gev {
+class Hub;
+}
+
+namespace gev::detail {
+
+// One gev::Timeout in force around the current greenlet's code. Scopes nest as a stack.
+struct TimeoutScope {
+    TimePoint deadline = forever;
+    TimeoutScope* parent = nullptr;
+    bool armed = false;
+    bool fired = false;
+    // Throws this scope's exception; defined by gev::Timeout.
+    [[noreturn]] virtual void raise() = 0;
+
+protected:
+    ~TimeoutScope() = default;
+};
+
+class GreenletState : public Readiness, public std::enable_shared_from_this<GreenletState> {
+public:
+    using Link = std::function<void(GreenletState&)>;
+
+    GreenletState(std::string name, bool report_errors);
+    virtual ~GreenletState();
+
+    // Creates the fiber on the current hub, ready to run at the hub's next turn.
+    void start(std::size_t stack_size);
+
+    const std::string& name() const noexcept { return name_; }
+    void set_name(std::string name) { name_ = std::move(name); }
+    bool started() const noexcept { return started_; }
+    bool running() const noexcept { return started_ && !ready(); }
+    // After it finished: true unless an exception other than GreenletExit escaped it.
+    bool successful() const noexcept;
+    bool killed() const noexcept;
+    std::exception_ptr exception() const noexcept;
+    Hub* hub() const noexcept { return hub_; }
+
+    // gevent's kill: raise `e` at the greenlet's next blocking point (or prevent its start).
+    void interrupt(std::exception_ptr e) noexcept;
+
+    // Blocking-point protocol, called by the greenlet itself (see park.cpp).
+    TimePoint park_begin(const boost::fibers::waker& w, TimePoint deadline);
+    void park_end() noexcept;
+    void raise_pending();
+    bool has_timeouts() const noexcept { return timeouts_ != nullptr; }
+
+    void push_timeout(TimeoutScope& s) noexcept;
+    void pop_timeout(TimeoutScope& s) noexcept;
+
+    std::uint64_t link(Link fn, int when);
+    void unlink(std::uint64_t id) noexcept;
+    static constexpr int link_always = 0, link_success = 1, link_failure = 2;
+
+    // Hub bookkeeping: the hub's list of live greenlets.
+    GreenletState* hub_prev = nullptr;
+    GreenletState* hub_next = nullptr;
+    // The stack the greenlet runs on, for overflow reports.
+    const void* stack_limit = nullptr;
+    std::size_t stack_size = 0;
+
+protected:
+    // Runs the user's function and stores its value.
+    virtual void invoke() = 0;
+
+private:
+    void main() noexcept;
+    void finish() noexcept;
+    [[noreturn]] void raise_interrupt();
+    void raise_expired_timeout(TimePoint now);
+
+    std::string name_;
+    Hub* hub_ = nullptr;
+    bool report_errors_;
+    bool started_ = false;
+    bool killed_ = false;
+    std::exception_ptr exception_;
+    // Cancellation state, guarded by park_lock_: a leaf lock, taken while an object's lock may
+    // be held, never the other way round.
+    Spinlock park_lock_;
+    std::atomic<bool> interrupted_{false};
+    bool done_ = false;
+    std::exception_ptr pending_;
+    boost::fibers::waker parked_;
+    bool is_parked_ = false;
+    // Only touched by the greenlet itself.
+    TimeoutScope* timeouts_ = nullptr;
+    struct LinkEntry {
+        std::uint64_t id;
+        int when;
+        Link fn;
+    };
+    std::vector<LinkEntry> links_;
+    std::uint64_t next_link_ = 1;
+};
+
+// Next default name, "Greenlet-N" as in gevent.
+std::string next_greenlet_name();
+
+}  // namespace gev::detail

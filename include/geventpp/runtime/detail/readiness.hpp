@@ -1,0 +1,54 @@
+// The "has it happened yet" core shared by Greenlet, Event and AsyncResult: a flag, the
+// greenlets waiting for it, and watchers (gev::wait/iwait) to tell when it is set.
+// Safe to use from any hub or thread.
+#pragma once
+
+#include <geventpp/runtime/detail/park.hpp>
+
+namespace gev::detail {
+
+// Told once when a Readiness it watches becomes ready. fire() must not block; it may run on
+// another thread, with the Readiness's lock held.
+class Watcher {
+public:
+    virtual void fire(std::size_t tag) noexcept = 0;
+
+protected:
+    ~Watcher() = default;
+
+private:
+    friend class Readiness;
+    Watcher* next_ = nullptr;
+    Watcher* prev_ = nullptr;
+    std::size_t tag_ = 0;
+    class Readiness* source_ = nullptr;
+};
+
+class Readiness {
+public:
+    Readiness() = default;
+    Readiness(const Readiness&) = delete;
+    Readiness& operator=(const Readiness&) = delete;
+
+    bool ready() const noexcept;
+    // Blocks until ready; false on timeout. A cancellation point.
+    bool wait_ready(TimePoint deadline);
+
+    // Calls w.fire(tag) once when ready (at once if already ready). Returns true if it fired now.
+    bool watch(Watcher& w, std::size_t tag) noexcept;
+    void unwatch(Watcher& w) noexcept;
+
+protected:
+    // Both take the lock_ held by `lk`.
+    void set_ready(SpinGuard& lk) noexcept;
+    void clear_ready(SpinGuard& lk) noexcept;
+    bool is_ready(SpinGuard&) const noexcept { return ready_; }
+    mutable Spinlock lock_;
+
+private:
+    WaitList waiters_;
+    Watcher* watchers_ = nullptr;
+    bool ready_ = false;
+};
+
+}  // namespace gev::detail

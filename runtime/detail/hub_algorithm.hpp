@@ -1,0 +1,44 @@
+// The Boost.Fiber scheduling algorithm that makes a thread a hub. See docs/hub.md.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/fiber/algo/algorithm.hpp>
+#include <boost/fiber/scheduler.hpp>
+
+#include "hub_impl.hpp"
+
+namespace gev::detail {
+
+class HubAlgorithm final : public boost::fibers::algo::algorithm {
+public:
+    // How long ready greenlets may run before the hub polls its io_context.
+    static constexpr std::chrono::microseconds poll_budget{100};
+
+    HubAlgorithm();
+    ~HubAlgorithm() override;
+
+    void awakened(boost::fibers::context* ctx) noexcept override;
+    boost::fibers::context* pick_next() noexcept override;
+    bool has_ready_fibers() const noexcept override;
+    void suspend_until(const TimePoint& deadline) noexcept override;
+    void notify() noexcept override;
+
+    Hub& hub() noexcept { return hub_; }
+
+private:
+    Hub hub_;
+    Hub::Impl& impl_;
+    boost::fibers::scheduler::ready_queue_type ready_;
+    boost::asio::steady_timer timer_;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+    TimePoint armed_ = TimePoint::min();
+    TimePoint last_poll_{};
+    bool dispatcher_turn_ = false;
+    std::atomic<bool> wake_posted_{false};
+};
+
+}  // namespace gev::detail

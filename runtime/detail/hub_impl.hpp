@@ -1,0 +1,30 @@
+// The hub's private state, shared by the runtime's sources.
+#pragma once
+
+#include <pthread.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include <boost/fiber/context.hpp>
+
+#include <geventpp/runtime/hub.hpp>
+
+#include "stack_pool.hpp"
+
+struct gev::Hub::Impl {
+    boost::asio::io_context io{1};
+    detail::StackPool stacks;
+    // Live greenlets of this hub (intrusive list through GreenletState::hub_prev/hub_next).
+    detail::GreenletState* live = nullptr;
+    std::size_t live_count = 0;
+    bool in_run = false;
+    pthread_t thread = pthread_self();
+    // Read by the monitor thread.
+    std::atomic<std::uint64_t> switches{0};
+    std::atomic<bool> idle{false};
+    std::atomic<boost::fibers::context*> running{nullptr};
+
+    void add_live(detail::GreenletState& g) noexcept;
+    void remove_live(detail::GreenletState& g) noexcept;
+};

@@ -1,0 +1,266 @@
+#include <geventpp/runtime/greenlet.hpp>
+
+#include <cstdio>
+
+#include <boost/fiber/fiber.hpp>
+
+#include <geventpp/runtime/hub.hpp>
+#include <geventpp/runtime/timeout.hpp>
+
+#include "detail/greenlet_props.hpp"
+#include "detail/hub_impl.hpp"
+
+namespace gev {
+namespace detail {
+
+std::string next_greenlet_name() {
+    static std::atomic<std::uint64_t> counter{0};
+    return "Greenlet-" + std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+}
+
+GreenletState::GreenletState(std::string name, bool report_errors)
+    : name_(std::move(name)), report_errors_(report_errors) {}
+
+GreenletState::~GreenletState() = default;
+
+void GreenletState::start(std::size_t size) {
+    require_hub("gev::spawn");
+    hub_ = Hub::current();
+    auto& impl = hub_->impl();
+    boost::fibers::fiber f(std::allocator_arg, StackAllocator(impl.stacks, size ? size : default_stack_size, *this),
+                           [self = shared_from_this()] { self->main(); });
+    f.detach();
+    impl.add_live(*this);
+    started_ = true;
+}
+
+void GreenletState::main() noexcept {
+    auto* ctx = boost::fibers::context::active();
+    ctx->set_properties(new GreenletProps(ctx, this));
+    try {
+        if (interrupted_.load(std::memory_order_acquire)) raise_interrupt();  // killed before it started
+        invoke();
+    } catch (const GreenletExit&) {
+        killed_ = true;
+    } catch (...) {
+        exception_ = std::current_exception();
+    }
+    finish();
+}
+
+void GreenletState::finish() noexcept {
+    hub_->impl().remove_live(*this);
+    {
+        SpinGuard lk(park_lock_);
+        done_ = true;
+        pending_ = nullptr;
+    }
+    std::vector<LinkEntry> links;
+    {
+        SpinGuard lk(lock_);
+        links.swap(links_);
+        set_ready(lk);
+    }
+    if (exception_ && report_errors_) {
+        std::fprintf(stderr, "geventpp: %s failed with %s\n", name_.c_str(), describe(exception_).c_str());
+    }
+    const bool ok = !exception_;
+    for (auto& l : links) {
+        if (l.when == link_always || (l.when == link_success) == ok) {
+            try {
+                l.fn(*this);
+            } catch (...) {
+                std::fprintf(stderr, "geventpp: a link callback of %s failed with %s\n", name_.c_str(),
+                             describe(std::current_exception()).c_str());
+            }
+        }
+    }
+}
+
+bool GreenletState::successful() const noexcept {
+    SpinGuard lk(lock_);
+    return !exception_;
+}
+
+bool GreenletState::killed() const noexcept {
+    SpinGuard lk(lock_);
+    return killed_;
+}
+
+std::exception_ptr GreenletState::exception() const noexcept {
+    SpinGuard lk(lock_);
+    return exception_;
+}
+
+void GreenletState::interrupt(std::exception_ptr e) noexcept {
+    SpinGuard lk(park_lock_);
+    if (done_) return;
+    pending_ = std::move(e);
+    interrupted_.store(true, std::memory_order_release);
+    if (is_parked_) parked_.wake();
+}
+
+TimePoint GreenletState::park_begin(const boost::fibers::waker& w, TimePoint deadline) {
+    TimePoint until = deadline;
+    if (timeouts_) {
+        for (auto* t = timeouts_; t; t = t->parent) {
+            if (t->armed && !t->fired && t->deadline < until) until = t->deadline;
+        }
+        if (until != deadline) {
+            const auto now = Clock::now();
+            if (until <= now) raise_expired_timeout(now);
+        }
+    }
+    SpinGuard lk(park_lock_);
+    if (pending_) {
+        lk.unlock();
+        raise_interrupt();
+    }
+    parked_ = w;
+    is_parked_ = true;
+    return until;
+}
+
+void GreenletState::park_end() noexcept {
+    SpinGuard lk(park_lock_);
+    is_parked_ = false;
+}
+
+void GreenletState::raise_pending() {
+    if (interrupted_.load(std::memory_order_acquire)) raise_interrupt();
+    if (timeouts_) raise_expired_timeout(Clock::now());
+}
+
+void GreenletState::raise_interrupt() {
+    std::exception_ptr e;
+    {
+        SpinGuard lk(park_lock_);
+        e = std::move(pending_);
+        pending_ = nullptr;
+        interrupted_.store(false, std::memory_order_relaxed);
+    }
+    if (e) std::rethrow_exception(e);
+}
+
+void GreenletState::raise_expired_timeout(TimePoint now) {
+    // The earliest deadline fires first; on a tie the outer Timeout, which was made first.
+    TimeoutScope* due = nullptr;
+    for (auto* t = timeouts_; t; t = t->parent) {
+        if (t->armed && !t->fired && t->deadline <= now && (!due || t->deadline <= due->deadline)) due = t;
+    }
+    if (!due) return;
+    due->fired = true;
+    due->raise();
+}
+
+void GreenletState::push_timeout(TimeoutScope& s) noexcept {
+    s.parent = timeouts_;
+    timeouts_ = &s;
+}
+
+void GreenletState::pop_timeout(TimeoutScope& s) noexcept {
+    for (auto** p = &timeouts_; *p; p = &(*p)->parent) {
+        if (*p == &s) {
+            *p = s.parent;
+            return;
+        }
+    }
+}
+
+std::uint64_t GreenletState::link(Link fn, int when) {
+    SpinGuard lk(lock_);
+    if (!is_ready(lk)) {
+        links_.push_back({next_link_, when, std::move(fn)});
+        return next_link_++;
+    }
+    lk.unlock();
+    const bool ok = !exception();
+    if (when == link_always || (when == link_success) == ok) fn(*this);
+    return 0;
+}
+
+void GreenletState::unlink(std::uint64_t id) noexcept {
+    SpinGuard lk(lock_);
+    std::erase_if(links_, [id](const LinkEntry& l) { return l.id == id; });
+}
+
+void rethrow_result(GreenletState& s) {
+    if (auto e = s.exception()) std::rethrow_exception(e);
+    if (s.killed()) throw GreenletExit{};
+}
+
+void join_or_throw(GreenletState& s, Seconds timeout) {
+    if (!AnyGreenlet(s.shared_from_this()).join(timeout)) throw Timeout::Expired(nullptr, timeout.span());
+}
+
+}  // namespace detail
+
+detail::GreenletState& AnyGreenlet::st() const {
+    if (!s_) throw UsageError("empty gev::Greenlet handle — assign it the result of gev::spawn first");
+    return *s_;
+}
+
+bool AnyGreenlet::join(Seconds timeout) const {
+    auto& s = st();
+    if (detail::current_greenlet() == &s) {
+        throw UsageError("Greenlet::join on the current greenlet would wait forever — join it from another greenlet");
+    }
+    return s.wait_ready(timeout.deadline());
+}
+
+void AnyGreenlet::kill_with(std::exception_ptr e, bool block, Seconds timeout) const {
+    auto& s = st();
+    if (!e) e = std::make_exception_ptr(GreenletExit{});
+    if (detail::current_greenlet() == &s) {
+        if (block) std::rethrow_exception(e);
+        s.interrupt(std::move(e));
+        return;
+    }
+    s.interrupt(std::move(e));
+    if (block) join(timeout);
+}
+
+std::uint64_t AnyGreenlet::add_link(std::function<void(AnyGreenlet)> fn, int when) const {
+    return st().link([fn = std::move(fn)](detail::GreenletState& s) { fn(AnyGreenlet(s.shared_from_this())); }, when);
+}
+
+std::uint64_t AnyGreenlet::link(std::function<void(AnyGreenlet)> fn) const {
+    return add_link(std::move(fn), detail::GreenletState::link_always);
+}
+std::uint64_t AnyGreenlet::link_value(std::function<void(AnyGreenlet)> fn) const {
+    return add_link(std::move(fn), detail::GreenletState::link_success);
+}
+std::uint64_t AnyGreenlet::link_exception(std::function<void(AnyGreenlet)> fn) const {
+    return add_link(std::move(fn), detail::GreenletState::link_failure);
+}
+
+AnyGreenlet getcurrent() {
+    auto* g = detail::current_greenlet();
+    return g ? AnyGreenlet(g->shared_from_this()) : AnyGreenlet();
+}
+
+std::vector<AnyGreenlet> joinall(const std::vector<AnyGreenlet>& greenlets, Seconds timeout, bool raise_error) {
+    const auto deadline = timeout.deadline();
+    std::vector<AnyGreenlet> done;
+    for (const auto& g : greenlets) {
+        if (!g.state().wait_ready(deadline)) break;
+        if (raise_error) {
+            if (auto e = g.exception()) std::rethrow_exception(e);
+        }
+        done.push_back(g);
+    }
+    return done;
+}
+
+void killall(const std::vector<AnyGreenlet>& greenlets, std::exception_ptr e, bool block, Seconds timeout) {
+    if (!e) e = std::make_exception_ptr(GreenletExit{});
+    for (const auto& g : greenlets) g.state().interrupt(e);
+    if (!block) return;
+    const auto deadline = timeout.deadline();
+    auto* me = detail::current_greenlet();
+    for (const auto& g : greenlets) {
+        if (&g.state() != me && !g.state().wait_ready(deadline)) return;
+    }
+}
+
+}  // namespace gev

@@ -1,0 +1,60 @@
+#include "detail/hub_algorithm.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace gev::detail {
+
+namespace ctx_type = boost::fibers;
+
+HubAlgorithm::HubAlgorithm()
+    : impl_(hub_.impl()), timer_(impl_.io), work_(boost::asio::make_work_guard(impl_.io)) {}
+
+HubAlgorithm::~HubAlgorithm() = default;
+
+void HubAlgorithm::awakened(boost::fibers::context* ctx) noexcept { ctx->ready_link(ready_); }
+
+boost::fibers::context* HubAlgorithm::pick_next() noexcept {
+    // Only the dispatcher may run io handlers: a handler run while a greenlet is switching
+    // out could make that greenlet ready before it has stopped running.
+    if (dispatcher_turn_) {
+        const auto now = Clock::now();
+        if (now - last_poll_ >= poll_budget) {
+            last_poll_ = now;
+            impl_.io.poll();
+        }
+    }
+    if (ready_.empty()) return nullptr;  // only the dispatcher ever finds the queue empty
+    boost::fibers::context* ctx = &ready_.front();
+    ready_.pop_front();
+    dispatcher_turn_ = ctx->is_context(boost::fibers::type::dispatcher_context);
+    impl_.switches.store(impl_.switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    impl_.running.store(ctx, std::memory_order_relaxed);
+    return ctx;
+}
+
+bool HubAlgorithm::has_ready_fibers() const noexcept { return !ready_.empty(); }
+
+void HubAlgorithm::suspend_until(const TimePoint& deadline) noexcept {
+    // One timer, re-armed only when the earliest deadline changes.
+    if (deadline != TimePoint::max() && deadline != armed_) {
+        armed_ = deadline;
+        timer_.expires_at(deadline);
+        timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec) armed_ = TimePoint::min();
+        });
+    }
+    impl_.idle.store(true, std::memory_order_relaxed);
+    impl_.io.run_one();
+    impl_.idle.store(false, std::memory_order_relaxed);
+    last_poll_ = Clock::now();
+}
+
+void HubAlgorithm::notify() noexcept {
+    // Called from other threads after they queued one of our fibers: wake a blocked run_one.
+    // One post is enough until the hub has run it.
+    if (!wake_posted_.exchange(true, std::memory_order_acq_rel)) {
+        boost::asio::post(impl_.io, [this] { wake_posted_.store(false, std::memory_order_release); });
+    }
+}
+
+}  // namespace gev::detail

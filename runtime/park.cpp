@@ -1,0 +1,110 @@
+#include <geventpp/runtime/detail/park.hpp>
+
+#include <geventpp/runtime/error.hpp>
+#include <geventpp/runtime/hub.hpp>
+
+#include "detail/greenlet_props.hpp"
+
+namespace gev::detail {
+
+using boost::fibers::context;
+
+GreenletState* current_greenlet() noexcept { return greenlet_of(context::active()); }
+
+void WaitList::push(Waiter& w) noexcept {
+    w.prev = tail_;
+    w.next = nullptr;
+    if (tail_) tail_->next = &w;
+    else head_ = &w;
+    tail_ = &w;
+    w.linked = true;
+}
+
+void WaitList::remove(Waiter& w) noexcept {
+    if (w.prev) w.prev->next = w.next;
+    else head_ = w.next;
+    if (w.next) w.next->prev = w.prev;
+    else tail_ = w.prev;
+    w.linked = false;
+}
+
+bool WaitList::wait(SpinGuard& lk, TimePoint deadline) {
+    context* ctx = context::active();
+    GreenletState* g = greenlet_of(ctx);
+    Waiter w;
+    for (;;) {
+        w.waker = ctx->create_waker();
+        w.notified = false;
+        const TimePoint until = g ? g->park_begin(w.waker, deadline) : deadline;
+        push(w);
+        if (until == forever) {
+            ctx->suspend(lk);
+        } else {
+            ctx->wait_until(until, lk, boost::fibers::waker(w.waker));
+        }
+        if (g) g->park_end();
+        lk.lock();
+        if (w.linked) remove(w);
+        if (w.notified) return true;
+        if (g) g->raise_pending();
+        if (deadline != forever && Clock::now() >= deadline) return false;
+    }
+}
+
+bool WaitList::notify_one() noexcept {
+    while (Waiter* w = head_) {
+        remove(*w);
+        w->notified = true;
+        if (w->waker.wake()) return true;
+    }
+    return false;
+}
+
+void WaitList::notify_all() noexcept {
+    while (Waiter* w = head_) {
+        remove(*w);
+        w->notified = true;
+        w->waker.wake();
+    }
+}
+
+void park_until(TimePoint deadline) {
+    context* ctx = context::active();
+    GreenletState* g = greenlet_of(ctx);
+    if (!g) throw UsageError("gev::sleep called on a hub's main context — call it from a greenlet");
+    Spinlock s;
+    for (;;) {
+        SpinGuard lk(s);
+        auto w = ctx->create_waker();
+        const TimePoint until = g->park_begin(w, deadline);
+        if (until == forever) {
+            ctx->suspend(lk);
+        } else {
+            ctx->wait_until(until, lk, std::move(w));
+        }
+        g->park_end();
+        g->raise_pending();
+        if (deadline != forever && Clock::now() >= deadline) return;
+    }
+}
+
+void yield() {
+    context* ctx = context::active();
+    ctx->yield();
+    if (GreenletState* g = greenlet_of(ctx)) g->raise_pending();
+}
+
+}  // namespace gev::detail
+
+namespace gev {
+
+void sleep(Seconds seconds) {
+    detail::require_hub("gev::sleep");
+    if (seconds.span() <= Clock::duration::zero() && seconds) {
+        detail::yield();
+    } else {
+        detail::park_until(seconds.deadline());
+    }
+}
+
+}  // namespace gev

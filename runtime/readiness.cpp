@@ -1,0 +1,55 @@
+#include <geventpp/runtime/detail/readiness.hpp>
+
+namespace gev::detail {
+
+bool Readiness::ready() const noexcept {
+    SpinGuard lk(lock_);
+    return ready_;
+}
+
+bool Readiness::wait_ready(TimePoint deadline) {
+    SpinGuard lk(lock_);
+    while (!ready_) {
+        if (!waiters_.wait(lk, deadline)) return ready_;
+    }
+    return true;
+}
+
+bool Readiness::watch(Watcher& w, std::size_t tag) noexcept {
+    SpinGuard lk(lock_);
+    if (ready_) {
+        w.fire(tag);
+        return true;
+    }
+    w.tag_ = tag;
+    w.source_ = this;
+    w.prev_ = nullptr;
+    w.next_ = watchers_;
+    if (watchers_) watchers_->prev_ = &w;
+    watchers_ = &w;
+    return false;
+}
+
+void Readiness::unwatch(Watcher& w) noexcept {
+    SpinGuard lk(lock_);
+    if (w.source_ != this) return;
+    if (w.prev_) w.prev_->next_ = w.next_;
+    else watchers_ = w.next_;
+    if (w.next_) w.next_->prev_ = w.prev_;
+    w.source_ = nullptr;
+}
+
+void Readiness::set_ready(SpinGuard&) noexcept {
+    if (ready_) return;
+    ready_ = true;
+    waiters_.notify_all();
+    while (Watcher* w = watchers_) {
+        watchers_ = w->next_;
+        w->source_ = nullptr;
+        w->fire(w->tag_);
+    }
+}
+
+void Readiness::clear_ready(SpinGuard&) noexcept { ready_ = false; }
+
+}  // namespace gev::detail

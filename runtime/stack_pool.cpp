@@ -1,0 +1,172 @@
+#include "detail/stack_pool.hpp"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <new>
+
+#include <geventpp/runtime/detail/greenlet_state.hpp>
+
+#include "detail/greenlet_props.hpp"
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+namespace gev::detail {
+
+namespace {
+
+constexpr std::size_t stacks_per_slab = 64;
+
+// Linux 6.13+ installs guard pages without splitting the mapping, so a slab of 64 stacks stays
+// one memory map; older kernels fall back to mprotect, two maps a stack (see docs/stacks.md).
+bool install_guard(char* page, std::size_t len) {
+    static bool light = true;
+    if (light && ::madvise(page, len, MADV_GUARD_INSTALL) == 0) return true;
+    light = false;
+    return ::mprotect(page, len, PROT_NONE) == 0;
+}
+
+}  // namespace
+
+std::size_t StackPool::page_size() noexcept {
+    static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    return page;
+}
+
+std::size_t StackPool::round_size(std::size_t size) noexcept {
+    const std::size_t page = page_size();
+    return (std::max(size, 4 * page) + page - 1) / page * page + page;
+}
+
+StackPool::~StackPool() {
+    for (auto& s : slabs_) ::munmap(s.base, s.bytes);
+}
+
+StackPool::Bucket& StackPool::bucket(std::size_t size) {
+    for (auto& b : buckets_) {
+        if (b.size == size) return b;
+    }
+    buckets_.push_back(Bucket{size, {}, {}});
+    return buckets_.back();
+}
+
+char* StackPool::carve(Bucket& b) {
+    if (b.next == b.end) {
+        const std::size_t bytes = b.size * stacks_per_slab;
+        void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+                         -1, 0);
+        if (p == MAP_FAILED) throw std::bad_alloc();
+        slabs_.push_back(Slab{static_cast<char*>(p), bytes});
+        b.next = static_cast<char*>(p);
+        b.end = b.next + bytes;
+    }
+    char* lo = b.next;
+    b.next += b.size;
+    if (!install_guard(lo, page_size())) throw std::bad_alloc();
+    return lo;
+}
+
+boost::context::stack_context StackPool::allocate(std::size_t size) {
+    Bucket& b = bucket(round_size(size));
+    char* lo;
+    if (!b.warm.empty()) {
+        lo = b.warm.back();
+        b.warm.pop_back();
+    } else if (!b.cold.empty()) {
+        lo = b.cold.back();
+        b.cold.pop_back();
+    } else {
+        lo = carve(b);
+    }
+    boost::context::stack_context sctx;
+    sctx.size = b.size;
+    sctx.sp = lo + b.size;
+    return sctx;
+}
+
+void StackPool::deallocate(boost::context::stack_context& sctx) noexcept {
+    char* lo = static_cast<char*>(sctx.sp) - sctx.size;
+    Bucket& b = bucket(sctx.size);
+    if (b.warm.size() < warm_limit) {
+        b.warm.push_back(lo);
+        return;
+    }
+    // Keep the address range (and its guard page), give the memory back.
+    ::madvise(lo + page_size(), sctx.size - page_size(), MADV_DONTNEED);
+    b.cold.push_back(lo);
+}
+
+boost::context::stack_context StackAllocator::allocate() {
+    auto sctx = pool_->allocate(size_);
+    owner_->stack_limit = static_cast<char*>(sctx.sp) - sctx.size;
+    owner_->stack_size = sctx.size;
+    return sctx;
+}
+
+namespace {
+
+struct sigaction previous_segv;
+
+void write_str(const char* s) {
+    const std::size_t n = std::strlen(s);
+    [[maybe_unused]] auto r = ::write(STDERR_FILENO, s, n);
+}
+
+void on_segv(int sig, siginfo_t* info, void* uc) {
+    GreenletState* g = greenlet_of(boost::fibers::context::active());
+    const char* addr = static_cast<const char*>(info->si_addr);
+    const char* lo = g ? static_cast<const char*>(g->stack_limit) : nullptr;
+    if (lo && addr >= lo && addr < lo + StackPool::page_size()) {
+        char msg[512];
+        std::snprintf(msg, sizeof msg,
+                      "geventpp: stack overflow in greenlet '%s' (stack of %zu KiB). Give it a larger stack: "
+                      "gev::spawn(gev::SpawnOptions{.stack_size = ...}, fn)\n",
+                      g->name().c_str(), g->stack_size / 1024);
+        write_str(msg);
+        ::signal(SIGABRT, SIG_DFL);
+        ::abort();
+    }
+    // Not ours: hand it to whoever handled SIGSEGV before us, or die as the default would.
+    if (previous_segv.sa_flags & SA_SIGINFO) {
+        if (previous_segv.sa_sigaction) return previous_segv.sa_sigaction(sig, info, uc);
+    } else if (previous_segv.sa_handler != SIG_DFL && previous_segv.sa_handler != SIG_IGN) {
+        return previous_segv.sa_handler(sig);
+    }
+    ::signal(SIGSEGV, SIG_DFL);
+}
+
+}  // namespace
+
+void StackPool::install_overflow_handler() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct sigaction sa {};
+        sa.sa_sigaction = on_segv;
+        sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(SIGSEGV, &sa, &previous_segv);
+    });
+    // The handler needs a stack of its own: the overflowing one is full.
+    thread_local bool has_altstack = false;
+    if (has_altstack) return;
+    stack_t current{};
+    if (::sigaltstack(nullptr, &current) == 0 && !(current.ss_flags & SS_DISABLE)) {
+        has_altstack = true;
+        return;
+    }
+    constexpr std::size_t size = 64 * 1024;
+    static thread_local std::unique_ptr<char[]> area(new char[size]);
+    stack_t ss{};
+    ss.ss_sp = area.get();
+    ss.ss_size = size;
+    has_altstack = ::sigaltstack(&ss, nullptr) == 0;
+}
+
+}  // namespace gev::detail
