@@ -33,6 +33,7 @@ bool WaitList::wait(SpinGuard& lk, TimePoint deadline) {
     GreenletState* g = greenlet_of(ctx);
     Waiter w;
     for (;;) {
+        if (deadline != forever && Clock::now() >= deadline) return false;
         w.waker = ctx->create_waker();
         w.notified = false;
         const TimePoint until = g ? g->park_begin(w.waker, deadline) : deadline;
@@ -47,7 +48,6 @@ bool WaitList::wait(SpinGuard& lk, TimePoint deadline) {
         if (w.linked) remove(w);
         if (w.notified) return true;
         if (g) g->raise_pending();
-        if (deadline != forever && Clock::now() >= deadline) return false;
     }
 }
 

@@ -1,0 +1,65 @@
+#include <geventpp/runtime/pool.hpp>
+
+namespace gev {
+
+Group::~Group() {
+    for (auto& [s, m] : members_) m.greenlet.unlink(m.link);
+}
+
+void Group::add(const AnyGreenlet& g) {
+    if (contains(g)) return;
+    reserve();
+    track(g);
+}
+
+void Group::track(const AnyGreenlet& g) {
+    auto* s = &g.state();
+    members_.emplace(s, Member{g, 0});
+    const auto id = g.link([this, s](const AnyGreenlet&) { untrack(s); });
+    if (auto it = members_.find(s); it != members_.end()) it->second.link = id;
+}
+
+void Group::untrack(detail::GreenletState* s) noexcept {
+    auto it = members_.find(s);
+    if (it == members_.end()) return;
+    it->second.greenlet.unlink(it->second.link);
+    members_.erase(it);
+    unreserve();
+    if (members_.empty()) {
+        detail::SpinGuard lk(lock_);
+        empty_waiters_.notify_all();
+    }
+}
+
+void Group::discard(const AnyGreenlet& g) { untrack(&g.state()); }
+
+bool Group::contains(const AnyGreenlet& g) const { return members_.count(&g.state()) != 0; }
+
+std::vector<AnyGreenlet> Group::greenlets() const {
+    std::vector<AnyGreenlet> out;
+    out.reserve(members_.size());
+    for (const auto& [s, m] : members_) out.push_back(m.greenlet);
+    return out;
+}
+
+bool Group::join(Seconds timeout, bool raise_error) {
+    const auto deadline = timeout.deadline();
+    if (raise_error) {
+        // Watch each member so the first failure surfaces at once.
+        for (auto& g : greenlets()) {
+            if (!g.state().wait_ready(deadline)) return false;
+            if (auto e = g.exception()) std::rethrow_exception(e);
+        }
+    }
+    detail::SpinGuard lk(lock_);
+    while (!members_.empty()) {
+        if (!empty_waiters_.wait(lk, deadline)) return members_.empty();
+    }
+    return true;
+}
+
+void Group::kill(std::exception_ptr e, bool block, Seconds timeout) {
+    killall(greenlets(), std::move(e), block, timeout);
+}
+
+}  // namespace gev
