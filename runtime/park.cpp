@@ -1,5 +1,7 @@
 #include <geventpp/runtime/detail/park.hpp>
 
+#include <boost/fiber/detail/spinlock.hpp>
+
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/hub.hpp>
 
@@ -8,6 +10,20 @@
 namespace gev::detail {
 
 using boost::fibers::context;
+
+namespace {
+// Suspends ctx until woken through `waker` (or by the deadline).
+void suspend(context* ctx, TimePoint until, const boost::fibers::waker& waker) noexcept {
+    if (until == forever) {
+        ctx->suspend();
+        return;
+    }
+    // wait_until wants a locked Boost spinlock to release after the switch; ours is released.
+    boost::fibers::detail::spinlock unused;
+    boost::fibers::detail::spinlock_lock lk(unused, std::adopt_lock);
+    ctx->wait_until(until, lk, boost::fibers::waker(waker));
+}
+}  // namespace
 
 GreenletState* current_greenlet() noexcept { return greenlet_of(context::active()); }
 
@@ -38,11 +54,10 @@ bool WaitList::wait(SpinGuard& lk, TimePoint deadline) {
         w.notified = false;
         const TimePoint until = g ? g->park_begin(w.waker, deadline) : deadline;
         push(w);
-        if (until == forever) {
-            ctx->suspend(lk);
-        } else {
-            ctx->wait_until(until, lk, boost::fibers::waker(w.waker));
-        }
+        // Unlocking before the switch is safe: a waker from another thread only queues us
+        // for our own dispatcher, which runs after we have switched out.
+        lk.unlock();
+        suspend(ctx, until, w.waker);
         if (g) g->park_end();
         lk.lock();
         if (w.linked) remove(w);
@@ -72,16 +87,9 @@ void park_until(TimePoint deadline) {
     context* ctx = context::active();
     GreenletState* g = greenlet_of(ctx);
     if (!g) throw UsageError("gev::sleep called on a hub's main context — call it from a greenlet");
-    Spinlock s;
     for (;;) {
-        SpinGuard lk(s);
-        auto w = ctx->create_waker();
-        const TimePoint until = g->park_begin(w, deadline);
-        if (until == forever) {
-            ctx->suspend(lk);
-        } else {
-            ctx->wait_until(until, lk, std::move(w));
-        }
+        const auto w = ctx->create_waker();
+        suspend(ctx, g->park_begin(w, deadline), w);
         g->park_end();
         g->raise_pending();
         if (deadline != forever && Clock::now() >= deadline) return;

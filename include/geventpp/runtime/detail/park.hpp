@@ -4,15 +4,41 @@
 // blocking call. See docs/cancellation.md.
 #pragma once
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include <boost/fiber/context.hpp>
-#include <boost/fiber/detail/spinlock.hpp>
 
 #include <geventpp/runtime/seconds.hpp>
 
 namespace gev::detail {
 
-using Spinlock = boost::fibers::detail::spinlock;
-using SpinGuard = boost::fibers::detail::spinlock_lock;
+// The lock of every runtime object. Boost.Fiber's own spinlock reserves ~5 KiB of stack in
+// lock() (a std::random_device for back-off), which would make every parked greenlet keep a
+// second stack page; this one needs a few bytes.
+class Spinlock {
+public:
+    void lock() noexcept {
+        for (unsigned spins = 0; locked_.exchange(true, std::memory_order_acquire);) {
+            while (locked_.load(std::memory_order_relaxed)) {
+                if (++spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+                    __builtin_ia32_pause();
+#endif
+                } else {
+                    std::this_thread::yield();
+                }
+            }
+        }
+    }
+    bool try_lock() noexcept { return !locked_.exchange(true, std::memory_order_acquire); }
+    void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+private:
+    std::atomic<bool> locked_{false};
+};
+using SpinGuard = std::unique_lock<Spinlock>;
 inline constexpr TimePoint forever = TimePoint::max();
 
 class GreenletState;

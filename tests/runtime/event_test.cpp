@@ -1,0 +1,116 @@
+#include <doctest/doctest.h>
+
+#include <geventpp/geventpp.hpp>
+
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+TEST_CASE("event_set_wakes_every_waiter") {
+    gev::run([] {
+        gev::Event ev;
+        int woke = 0;
+        std::vector<gev::AnyGreenlet> gs;
+        for (int i = 0; i < 5; ++i) gs.push_back(gev::spawn([&] { if (ev.wait()) ++woke; }));
+        gev::sleep(0);
+        CHECK(woke == 0);
+        ev.set();
+        gev::joinall(gs);
+        CHECK(woke == 5);
+    });
+}
+
+TEST_CASE("event_wait_returns_false_on_timeout_and_at_once_when_set") {
+    gev::run([] {
+        gev::Event ev;
+        CHECK_FALSE(ev.wait(10ms));
+        ev.set();
+        CHECK(ev.is_set());
+        CHECK(ev.wait());
+        ev.clear();
+        CHECK_FALSE(ev.is_set());
+        CHECK_FALSE(ev.wait(0.0));
+    });
+}
+
+TEST_CASE("event_set_from_another_thread_wakes_a_hub_blocked_in_its_io_context") {
+    gev::Event ev;
+    std::thread setter([&] {
+        std::this_thread::sleep_for(50ms);
+        ev.set();
+    });
+    const bool woke = gev::run([&] { return ev.wait(5s); });
+    setter.join();
+    CHECK(woke);
+}
+
+TEST_CASE("event_set_on_one_hub_wakes_a_waiter_on_another") {
+    gev::Event ev;
+    gev::Event ready;
+    std::thread other([&] {
+        gev::run([&] {
+            ready.set();
+            CHECK(ev.wait(5s));
+        });
+    });
+    gev::run([&] {
+        CHECK(ready.wait(5s));
+        gev::sleep(20ms);
+        ev.set();
+    });
+    other.join();
+}
+
+TEST_CASE("async_result_delivers_a_value_to_waiting_greenlets") {
+    gev::run([] {
+        gev::AsyncResult<int> r;
+        auto waiter = gev::spawn([r] { return r.get() * 2; });
+        gev::sleep(0);
+        CHECK_FALSE(r.ready());
+        r.set(21);
+        CHECK(waiter.get() == 42);
+        CHECK(r.successful());
+        CHECK(r.value() == 21);
+    });
+}
+
+TEST_CASE("async_result_rethrows_its_exception") {
+    gev::run([] {
+        gev::AsyncResult<int> r;
+        r.set_exception(std::runtime_error("failed"));
+        CHECK(r.ready());
+        CHECK_FALSE(r.successful());
+        CHECK_THROWS_WITH_AS(r.get(), "failed", std::runtime_error);
+    });
+}
+
+TEST_CASE("async_result_get_times_out_with_expired") {
+    gev::run([] {
+        gev::AsyncResult<void> r;
+        CHECK_THROWS_AS(r.get(10ms), gev::Timeout::Expired);
+        CHECK_THROWS_AS(r.get_nowait(), gev::Timeout::Expired);
+        CHECK_FALSE(r.wait(1ms));
+        r.set();
+        CHECK_NOTHROW(r.get());
+    });
+}
+
+TEST_CASE("wait_and_iwait_report_objects_in_the_order_they_become_ready") {
+    gev::run([] {
+        gev::Event ev;
+        gev::AsyncResult<int> r;
+        auto slow = gev::spawn([] { gev::sleep(60ms); });
+        auto fast = gev::spawn([] { gev::sleep(10ms); });
+        gev::spawn([&] {
+            gev::sleep(30ms);
+            ev.set();
+        });
+        std::vector<std::size_t> order;
+        for (std::size_t i : gev::iwait({slow, fast, ev, r}, 200ms)) order.push_back(i);
+        CHECK(order == std::vector<std::size_t>{1, 2, 0});
+        CHECK(gev::wait({slow, fast, r}, 10ms) == std::vector<std::size_t>{0, 1});
+        CHECK(gev::wait({slow, fast, r}, {}, 1).size() == 1);
+    });
+}

@@ -1,0 +1,80 @@
+#include <doctest/doctest.h>
+
+#include <geventpp/geventpp.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+long rss_kib() {
+    std::ifstream f("/proc/self/status");
+    for (std::string line; std::getline(f, line);) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1;
+}
+}  // namespace
+
+TEST_CASE("a_hundred_thousand_sleeping_greenlets_fit_in_a_few_hundred_megabytes") {
+    gev::run([] {
+        const long before = rss_kib();
+        gev::Event go;
+        std::vector<gev::AnyGreenlet> gs;
+        gs.reserve(100000);
+        for (int i = 0; i < 100000; ++i) gs.push_back(gev::spawn([&go] { go.wait(); }));
+        gev::sleep(10ms);  // every one has started and is parked
+        CHECK(gev::Hub::current()->greenlet_count() >= 100000);
+        const long grown = rss_kib() - before;
+        MESSAGE("RSS for 100,000 parked greenlets: " << grown / 1024 << " MiB");
+        CHECK(grown < 500 * 1024);  // one stack page and the bookkeeping, ~4.3 KiB each
+        go.set();
+        gev::joinall(gs);
+    });
+}
+
+TEST_CASE("spawn_with_a_large_stack_allows_deep_recursion") {
+    gev::run([] {
+        auto g = gev::spawn(gev::SpawnOptions{.name = "deep", .stack_size = 8 * 1024 * 1024}, [] {
+            struct R {
+                static int down(int n) {
+                    volatile char pad[1024];
+                    pad[0] = static_cast<char>(n);
+                    return n == 0 ? pad[0] : down(n - 1) + 1;
+                }
+            };
+            return R::down(4000);  // ~4 MB of frames
+        });
+        CHECK(g.get() == 4000);
+    });
+}
+
+TEST_CASE("a_stack_overflow_stops_the_process_with_a_message_naming_the_greenlet") {
+    const char* child = std::getenv("GEV_OVERFLOW_CHILD");
+    REQUIRE_MESSAGE(child != nullptr, "set GEV_OVERFLOW_CHILD to the overflow_child program");
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::dup2(fds[1], 2);
+        ::execl(child, child, static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    ::close(fds[1]);
+    std::string err;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) err.append(buf, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGABRT);
+    CHECK(err.find("stack overflow in greenlet 'recursor'") != std::string::npos);
+    CHECK(err.find("larger stack") != std::string::npos);
+}
