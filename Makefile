@@ -1,0 +1,33 @@
+# The two commands of the README. Each installs what is missing (Debian packages), configures
+# meson into build/ if needed, builds, then runs.
+#   make demo   build and start the demo server on 127.0.0.1:8080
+#   make test   build and run every test
+#   make bench  build and run the benchmarks
+
+BUILD   ?= build
+PACKAGES = meson ninja-build pkg-config g++ libboost1.81-dev libboost-fiber1.81-dev \
+           libboost-context1.81-dev doctest-dev
+
+.PHONY: demo test bench deps build
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+test: build
+	meson test -C $(BUILD) --print-errorlogs
+
+demo: build
+	$(BUILD)/samples/producer_consumer
+
+bench: build
+	$(BUILD)/bench/runtime_bench
