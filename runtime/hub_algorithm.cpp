@@ -35,6 +35,12 @@ boost::fibers::context* HubAlgorithm::pick_next() noexcept {
 bool HubAlgorithm::has_ready_fibers() const noexcept { return !ready_.empty(); }
 
 void HubAlgorithm::suspend_until(const TimePoint& deadline) noexcept {
+    // A wake-up handler already ran (in a poll) after the dispatcher last looked at its remote
+    // queue: look again before blocking, or that wake-up is lost.
+    if (woken_) {
+        woken_ = false;
+        return;
+    }
     // One timer, re-armed only when the earliest deadline changes.
     if (deadline != TimePoint::max() && deadline != armed_) {
         armed_ = deadline;
@@ -46,6 +52,7 @@ void HubAlgorithm::suspend_until(const TimePoint& deadline) noexcept {
     impl_.idle.store(true, std::memory_order_relaxed);
     impl_.io.run_one();
     impl_.idle.store(false, std::memory_order_relaxed);
+    woken_ = false;  // the dispatcher looks at its remote queue next
     last_poll_ = Clock::now();
 }
 
@@ -53,7 +60,10 @@ void HubAlgorithm::notify() noexcept {
     // Called from other threads after they queued one of our fibers: wake a blocked run_one.
     // One post is enough until the hub has run it.
     if (!wake_posted_.exchange(true, std::memory_order_acq_rel)) {
-        boost::asio::post(impl_.io, [this] { wake_posted_.store(false, std::memory_order_release); });
+        boost::asio::post(impl_.io, [this] {
+            wake_posted_.store(false, std::memory_order_release);
+            woken_ = true;
+        });
     }
 }
 

@@ -39,6 +39,7 @@ private:
     TimePoint last_poll_{};
     bool dispatcher_turn_ = false;
     std::atomic<bool> wake_posted_{false};
+    bool woken_ = false;  // a wake-up handler ran since the dispatcher last blocked
 };
 
 }  // namespace gev::detail

@@ -114,3 +114,29 @@ TEST_CASE("wait_and_iwait_report_objects_in_the_order_they_become_ready") {
         CHECK(gev::wait({slow, fast, r}, {}, 1).size() == 1);
     });
 }
+
+TEST_CASE("events_ping_ponging_between_two_hubs_never_lose_a_wake_up") {
+    constexpr int trips = 3000;
+    std::vector<gev::Event> ping(trips), pong(trips);
+    gev::Event ready;
+    std::thread other([&] {
+        gev::run([&] {
+            ready.set();
+            for (int i = 0; i < trips; ++i) {
+                if (!ping[i].wait(10s)) return;
+                pong[i].set();
+            }
+        });
+    });
+    const int done = gev::run([&] {
+        ready.wait();
+        int i = 0;
+        for (; i < trips; ++i) {
+            ping[i].set();
+            if (!pong[i].wait(10s)) break;
+        }
+        return i;
+    });
+    other.join();
+    CHECK(done == trips);
+}
