@@ -11,16 +11,14 @@
 // Each figure is the median of 5 runs. Run: make bench (or build/bench/runtime_bench).
 #include <algorithm>
 #include <atomic>
+#include <boost/context/fiber.hpp>
+#include <boost/fiber/all.hpp>
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <geventpp/geventpp.hpp>
 #include <thread>
 #include <vector>
-
-#include <boost/context/fiber.hpp>
-#include <boost/fiber/all.hpp>
-
-#include <geventpp/geventpp.hpp>
 
 namespace {
 

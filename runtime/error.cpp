@@ -1,8 +1,7 @@
-#include <geventpp/runtime/error.hpp>
-
 #include <cxxabi.h>
 
 #include <cstdlib>
+#include <geventpp/runtime/error.hpp>
 #include <memory>
 #include <typeinfo>
 

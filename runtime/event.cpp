@@ -12,6 +12,8 @@ void Event::clear() noexcept {
     clear_ready(lk);
 }
 
-bool Event::wait(Seconds timeout) { return wait_ready(timeout.deadline()); }
+bool Event::wait(Seconds timeout) {
+    return wait_ready(timeout.deadline());
+}
 
 }  // namespace gev

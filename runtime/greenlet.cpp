@@ -1,9 +1,6 @@
-#include <geventpp/runtime/greenlet.hpp>
-
-#include <cstdio>
-
 #include <boost/fiber/fiber.hpp>
-
+#include <cstdio>
+#include <geventpp/runtime/greenlet.hpp>
 #include <geventpp/runtime/hub.hpp>
 #include <geventpp/runtime/timeout.hpp>
 

@@ -1,9 +1,7 @@
-#include <geventpp/runtime/hub.hpp>
-
-#include <cstdio>
-
 #include <boost/asio/post.hpp>
 #include <boost/fiber/operations.hpp>
+#include <cstdio>
+#include <geventpp/runtime/hub.hpp>
 
 #include "detail/hub_algorithm.hpp"
 #include "detail/monitor_registry.hpp"
@@ -23,11 +21,17 @@ Hub::~Hub() {
     if (t_hub == this) t_hub = nullptr;
 }
 
-Hub* Hub::current() noexcept { return t_hub; }
+Hub* Hub::current() noexcept {
+    return t_hub;
+}
 
-boost::asio::io_context& Hub::io() noexcept { return impl_->io; }
+boost::asio::io_context& Hub::io() noexcept {
+    return impl_->io;
+}
 
-std::size_t Hub::greenlet_count() const noexcept { return impl_->live_count; }
+std::size_t Hub::greenlet_count() const noexcept {
+    return impl_->live_count;
+}
 
 void Hub::post(std::function<void()> fn) {
     boost::asio::post(impl_->io, [fn = std::move(fn)] {
@@ -49,8 +53,10 @@ void Hub::Impl::add_live(detail::GreenletState& g) noexcept {
 }
 
 void Hub::Impl::remove_live(detail::GreenletState& g) noexcept {
-    if (g.hub_prev) g.hub_prev->hub_next = g.hub_next;
-    else live = g.hub_next;
+    if (g.hub_prev)
+        g.hub_prev->hub_next = g.hub_next;
+    else
+        live = g.hub_next;
     if (g.hub_next) g.hub_next->hub_prev = g.hub_prev;
     g.hub_prev = g.hub_next = nullptr;
     --live_count;
@@ -88,7 +94,9 @@ HubRun::~HubRun() {
     impl.in_run = false;
 }
 
-void HubRun::wait(GreenletState& main) { main.wait_ready(forever); }
+void HubRun::wait(GreenletState& main) {
+    main.wait_ready(forever);
+}
 
 }  // namespace detail
 }  // namespace gev

@@ -6,12 +6,13 @@ namespace gev::detail {
 
 namespace ctx_type = boost::fibers;
 
-HubAlgorithm::HubAlgorithm()
-    : impl_(hub_.impl()), timer_(impl_.io), work_(boost::asio::make_work_guard(impl_.io)) {}
+HubAlgorithm::HubAlgorithm() : impl_(hub_.impl()), timer_(impl_.io), work_(boost::asio::make_work_guard(impl_.io)) {}
 
 HubAlgorithm::~HubAlgorithm() = default;
 
-void HubAlgorithm::awakened(boost::fibers::context* ctx) noexcept { ctx->ready_link(ready_); }
+void HubAlgorithm::awakened(boost::fibers::context* ctx) noexcept {
+    ctx->ready_link(ready_);
+}
 
 boost::fibers::context* HubAlgorithm::pick_next() noexcept {
     // Only the dispatcher may run io handlers: a handler run while a greenlet is switching
@@ -32,7 +33,9 @@ boost::fibers::context* HubAlgorithm::pick_next() noexcept {
     return ctx;
 }
 
-bool HubAlgorithm::has_ready_fibers() const noexcept { return !ready_.empty(); }
+bool HubAlgorithm::has_ready_fibers() const noexcept {
+    return !ready_.empty();
+}
 
 void HubAlgorithm::suspend_until(const TimePoint& deadline) noexcept {
     // A wake-up handler already ran (in a poll) after the dispatcher last looked at its remote

@@ -1,14 +1,14 @@
-#include <geventpp/runtime/lock.hpp>
-
 #include <boost/fiber/context.hpp>
-
 #include <geventpp/runtime/error.hpp>
+#include <geventpp/runtime/lock.hpp>
 
 namespace gev {
 
 namespace {
 // A greenlet, a hub's main context or a plain thread: whoever is running.
-const void* me() noexcept { return boost::fibers::context::active(); }
+const void* me() noexcept {
+    return boost::fibers::context::active();
+}
 }  // namespace
 
 bool RLock::acquire(bool blocking, Seconds timeout) {
@@ -32,6 +32,8 @@ void RLock::release() {
     }
 }
 
-bool RLock::is_owned() const noexcept { return owner_ == me(); }
+bool RLock::is_owned() const noexcept {
+    return owner_ == me();
+}
 
 }  // namespace gev

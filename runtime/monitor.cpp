@@ -1,5 +1,3 @@
-#include <geventpp/runtime/monitor.hpp>
-
 #include <execinfo.h>
 #include <pthread.h>
 #include <signal.h>
@@ -10,6 +8,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <geventpp/runtime/monitor.hpp>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -41,7 +40,9 @@ void write_all(int fd, const std::string& s) {
     }
 }
 
-int backtrace_signal() { return SIGRTMIN + 4; }
+int backtrace_signal() {
+    return SIGRTMIN + 4;
+}
 
 void on_backtrace_signal(int) {
     void* frames[64];
@@ -157,14 +158,24 @@ private:
 }  // namespace
 
 namespace monitor {
-void start(Options options) { Monitor::get().start(options); }
-void stop() { Monitor::get().stop(); }
-bool running() { return Monitor::get().running(); }
+void start(Options options) {
+    Monitor::get().start(options);
+}
+void stop() {
+    Monitor::get().stop();
+}
+bool running() {
+    return Monitor::get().running();
+}
 }  // namespace monitor
 
 namespace detail {
-void monitor_attach(Hub& hub) { Monitor::get().attach(hub); }
-void monitor_detach(Hub& hub) { Monitor::get().detach(hub); }
+void monitor_attach(Hub& hub) {
+    Monitor::get().attach(hub);
+}
+void monitor_detach(Hub& hub) {
+    Monitor::get().detach(hub);
+}
 }  // namespace detail
 
 }  // namespace gev

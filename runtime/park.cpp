@@ -1,7 +1,5 @@
-#include <geventpp/runtime/detail/park.hpp>
-
 #include <boost/fiber/detail/spinlock.hpp>
-
+#include <geventpp/runtime/detail/park.hpp>
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/hub.hpp>
 
@@ -25,22 +23,30 @@ void suspend(context* ctx, TimePoint until, const boost::fibers::waker& waker) n
 }
 }  // namespace
 
-GreenletState* current_greenlet() noexcept { return greenlet_of(context::active()); }
+GreenletState* current_greenlet() noexcept {
+    return greenlet_of(context::active());
+}
 
 void WaitList::push(Waiter& w) noexcept {
     w.prev = tail_;
     w.next = nullptr;
-    if (tail_) tail_->next = &w;
-    else head_ = &w;
+    if (tail_)
+        tail_->next = &w;
+    else
+        head_ = &w;
     tail_ = &w;
     w.linked = true;
 }
 
 void WaitList::remove(Waiter& w) noexcept {
-    if (w.prev) w.prev->next = w.next;
-    else head_ = w.next;
-    if (w.next) w.next->prev = w.prev;
-    else tail_ = w.prev;
+    if (w.prev)
+        w.prev->next = w.next;
+    else
+        head_ = w.next;
+    if (w.next)
+        w.next->prev = w.prev;
+    else
+        tail_ = w.prev;
     w.linked = false;
 }
 

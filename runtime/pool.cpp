@@ -31,9 +31,13 @@ void Group::untrack(detail::GreenletState* s) noexcept {
     }
 }
 
-void Group::discard(const AnyGreenlet& g) { untrack(&g.state()); }
+void Group::discard(const AnyGreenlet& g) {
+    untrack(&g.state());
+}
 
-bool Group::contains(const AnyGreenlet& g) const { return members_.count(&g.state()) != 0; }
+bool Group::contains(const AnyGreenlet& g) const {
+    return members_.count(&g.state()) != 0;
+}
 
 std::vector<AnyGreenlet> Group::greenlets() const {
     std::vector<AnyGreenlet> out;

@@ -33,8 +33,10 @@ bool Readiness::watch(Watcher& w, std::size_t tag) noexcept {
 void Readiness::unwatch(Watcher& w) noexcept {
     SpinGuard lk(lock_);
     if (w.source_ != this) return;
-    if (w.prev_) w.prev_->next_ = w.next_;
-    else watchers_ = w.next_;
+    if (w.prev_)
+        w.prev_->next_ = w.next_;
+    else
+        watchers_ = w.next_;
     if (w.next_) w.next_->prev_ = w.prev_;
     w.source_ = nullptr;
 }
@@ -50,6 +52,8 @@ void Readiness::set_ready(SpinGuard&) noexcept {
     }
 }
 
-void Readiness::clear_ready(SpinGuard&) noexcept { ready_ = false; }
+void Readiness::clear_ready(SpinGuard&) noexcept {
+    ready_ = false;
+}
 
 }  // namespace gev::detail

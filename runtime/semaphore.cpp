@@ -1,6 +1,5 @@
-#include <geventpp/runtime/semaphore.hpp>
-
 #include <geventpp/runtime/error.hpp>
+#include <geventpp/runtime/semaphore.hpp>
 
 namespace gev {
 

@@ -7,10 +7,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <geventpp/runtime/detail/greenlet_state.hpp>
 #include <mutex>
 #include <new>
-
-#include <geventpp/runtime/detail/greenlet_state.hpp>
 
 #include "detail/greenlet_props.hpp"
 
@@ -60,8 +59,8 @@ StackPool::Bucket& StackPool::bucket(std::size_t size) {
 char* StackPool::carve(Bucket& b) {
     if (b.next == b.end) {
         const std::size_t bytes = b.size * stacks_per_slab;
-        void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
-                         -1, 0);
+        void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
         if (p == MAP_FAILED) throw std::bad_alloc();
         slabs_.push_back(Slab{static_cast<char*>(p), bytes});
         b.next = static_cast<char*>(p);

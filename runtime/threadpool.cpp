@@ -1,6 +1,5 @@
-#include <geventpp/runtime/threadpool.hpp>
-
 #include <geventpp/runtime/error.hpp>
+#include <geventpp/runtime/threadpool.hpp>
 
 namespace gev {
 

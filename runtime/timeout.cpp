@@ -1,8 +1,6 @@
-#include <geventpp/runtime/timeout.hpp>
-
 #include <cstdio>
-
 #include <geventpp/runtime/error.hpp>
+#include <geventpp/runtime/timeout.hpp>
 
 namespace gev {
 
@@ -19,9 +17,13 @@ Timeout::Timeout(Seconds seconds) : owner_(detail::current_greenlet()), span_(se
     owner_->push_timeout(*this);
 }
 
-Timeout::~Timeout() { owner_->pop_timeout(*this); }
+Timeout::~Timeout() {
+    owner_->pop_timeout(*this);
+}
 
-void Timeout::cancel() noexcept { armed = false; }
+void Timeout::cancel() noexcept {
+    armed = false;
+}
 
 void Timeout::raise() {
     if (exception_) std::rethrow_exception(exception_);

@@ -17,7 +17,6 @@
 // Run: build/samples/joinable_queue
 #include <chrono>
 #include <cstdio>
-
 #include <geventpp/geventpp.hpp>
 
 int main() {

@@ -11,9 +11,8 @@
 // Run: build/samples/pool_imap_unordered
 #include <chrono>
 #include <cstdio>
-#include <vector>
-
 #include <geventpp/geventpp.hpp>
+#include <vector>
 
 int main() {
     return gev::run([] {

@@ -16,9 +16,8 @@
 //
 // Run: build/samples/producer_consumer
 #include <cstdio>
-#include <string>
-
 #include <geventpp/geventpp.hpp>
+#include <string>
 
 int main() {
     return gev::run([] {

@@ -14,7 +14,6 @@
 // Run: build/samples/timeout
 #include <chrono>
 #include <cstdio>
-
 #include <geventpp/geventpp.hpp>
 
 using namespace std::chrono_literals;

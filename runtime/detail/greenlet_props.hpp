@@ -3,7 +3,6 @@
 
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/properties.hpp>
-
 #include <geventpp/runtime/detail/greenlet_state.hpp>
 
 namespace gev::detail {

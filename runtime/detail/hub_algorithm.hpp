@@ -2,12 +2,11 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
-
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/fiber/algo/algorithm.hpp>
 #include <boost/fiber/scheduler.hpp>
+#include <chrono>
 
 #include "hub_impl.hpp"
 

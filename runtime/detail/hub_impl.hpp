@@ -4,10 +4,8 @@
 #include <pthread.h>
 
 #include <atomic>
-#include <cstdint>
-
 #include <boost/fiber/context.hpp>
-
+#include <cstdint>
 #include <geventpp/runtime/hub.hpp>
 
 #include "stack_pool.hpp"

@@ -2,10 +2,9 @@
 // low end, and cached per hub for reuse. See docs/stacks.md.
 #pragma once
 
+#include <boost/context/stack_context.hpp>
 #include <cstddef>
 #include <vector>
-
-#include <boost/context/stack_context.hpp>
 
 namespace gev::detail {
 

@@ -1,7 +1,6 @@
 #include <doctest/doctest.h>
 
 #include <geventpp/geventpp.hpp>
-
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -13,7 +12,10 @@ TEST_CASE("event_set_wakes_every_waiter") {
         gev::Event ev;
         int woke = 0;
         std::vector<gev::AnyGreenlet> gs;
-        for (int i = 0; i < 5; ++i) gs.push_back(gev::spawn([&] { if (ev.wait()) ++woke; }));
+        for (int i = 0; i < 5; ++i)
+            gs.push_back(gev::spawn([&] {
+                if (ev.wait()) ++woke;
+            }));
         gev::sleep(0);
         CHECK(woke == 0);
         ev.set();

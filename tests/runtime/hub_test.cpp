@@ -1,11 +1,9 @@
 #include <doctest/doctest.h>
-
-#include <geventpp/geventpp.hpp>
-
 #include <sys/resource.h>
 #include <time.h>
 
 #include <atomic>
+#include <geventpp/geventpp.hpp>
 #include <thread>
 #include <vector>
 
@@ -15,8 +13,8 @@ namespace {
 std::chrono::microseconds process_cpu() {
     timespec ts{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return std::chrono::seconds(ts.tv_sec) + std::chrono::duration_cast<std::chrono::microseconds>(
-                                                 std::chrono::nanoseconds(ts.tv_nsec));
+    return std::chrono::seconds(ts.tv_sec) +
+           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::nanoseconds(ts.tv_nsec));
 }
 }  // namespace
 
@@ -66,7 +64,11 @@ TEST_CASE("hubs_on_several_threads_work_side_by_side") {
         threads.emplace_back([&] {
             total += gev::run([] {
                 std::vector<gev::Greenlet<int>> gs;
-                for (int i = 0; i < 100; ++i) gs.push_back(gev::spawn([i] { gev::sleep(1ms); return i; }));
+                for (int i = 0; i < 100; ++i)
+                    gs.push_back(gev::spawn([i] {
+                        gev::sleep(1ms);
+                        return i;
+                    }));
                 int s = 0;
                 for (auto& g : gs) s += g.get();
                 return s;

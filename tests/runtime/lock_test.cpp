@@ -1,7 +1,6 @@
 #include <doctest/doctest.h>
 
 #include <geventpp/geventpp.hpp>
-
 #include <mutex>
 #include <vector>
 

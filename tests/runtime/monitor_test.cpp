@@ -1,11 +1,9 @@
 #include <doctest/doctest.h>
-
-#include <geventpp/geventpp.hpp>
-
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <geventpp/geventpp.hpp>
 #include <string>
 
 using namespace std::chrono_literals;

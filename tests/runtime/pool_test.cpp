@@ -1,8 +1,7 @@
 #include <doctest/doctest.h>
 
-#include <geventpp/geventpp.hpp>
-
 #include <algorithm>
+#include <geventpp/geventpp.hpp>
 #include <set>
 #include <stdexcept>
 #include <vector>
@@ -58,7 +57,12 @@ TEST_CASE("map_returns_results_in_input_order") {
     gev::run([] {
         gev::Pool pool(4);
         std::vector<int> in{5, 1, 4, 2, 3};
-        auto out = pool.map([](int v) { gev::sleep(std::chrono::milliseconds(v)); return v * 10; }, in);
+        auto out = pool.map(
+            [](int v) {
+                gev::sleep(std::chrono::milliseconds(v));
+                return v * 10;
+            },
+            in);
         CHECK(out == std::vector<int>{50, 10, 40, 20, 30});
         CHECK(pool.apply([](int a) { return a + 1; }, 1) == 2);
     });
@@ -69,12 +73,22 @@ TEST_CASE("imap_is_ordered_and_imap_unordered_yields_as_they_finish") {
         gev::Pool pool(5);
         std::vector<int> in{30, 10, 20};
         std::vector<int> ordered;
-        for (int v : pool.imap([](int ms) { gev::sleep(std::chrono::milliseconds(ms)); return ms; }, in)) {
+        for (int v : pool.imap(
+                 [](int ms) {
+                     gev::sleep(std::chrono::milliseconds(ms));
+                     return ms;
+                 },
+                 in)) {
             ordered.push_back(v);
         }
         CHECK(ordered == in);
         std::vector<int> unordered;
-        for (int v : pool.imap_unordered([](int ms) { gev::sleep(std::chrono::milliseconds(ms)); return ms; }, in)) {
+        for (int v : pool.imap_unordered(
+                 [](int ms) {
+                     gev::sleep(std::chrono::milliseconds(ms));
+                     return ms;
+                 },
+                 in)) {
             unordered.push_back(v);
         }
         CHECK(unordered == std::vector<int>{10, 20, 30});
@@ -85,7 +99,12 @@ TEST_CASE("imap_rethrows_a_function_exception_at_its_turn") {
     gev::run([] {
         gev::Pool pool(2);
         std::vector<int> in{1, 2, 3};
-        auto results = pool.imap([](int v) { if (v == 2) throw std::runtime_error("two"); return v; }, in);
+        auto results = pool.imap(
+            [](int v) {
+                if (v == 2) throw std::runtime_error("two");
+                return v;
+            },
+            in);
         auto it = results.begin();
         CHECK(*it == 1);
         CHECK_THROWS_WITH_AS(++it, "two", std::runtime_error);

@@ -1,12 +1,10 @@
 #include <doctest/doctest.h>
-
-#include <geventpp/geventpp.hpp>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <geventpp/geventpp.hpp>
 #include <string>
 #include <vector>
 

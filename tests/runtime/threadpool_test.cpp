@@ -1,7 +1,6 @@
 #include <doctest/doctest.h>
 
 #include <geventpp/geventpp.hpp>
-
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -42,4 +41,6 @@ TEST_CASE("threadpool_spawn_returns_an_async_result_and_exceptions_come_back") {
     });
 }
 
-TEST_CASE("threadpool_of_zero_threads_is_a_usage_error") { CHECK_THROWS_AS(gev::ThreadPool(0), gev::UsageError); }
+TEST_CASE("threadpool_of_zero_threads_is_a_usage_error") {
+    CHECK_THROWS_AS(gev::ThreadPool(0), gev::UsageError);
+}

@@ -1,7 +1,6 @@
 #include <doctest/doctest.h>
 
 #include <geventpp/geventpp.hpp>
-
 #include <stdexcept>
 #include <string>
 
@@ -117,7 +116,13 @@ TEST_CASE("within_ends_the_block_silently") {
 TEST_CASE("with_timeout_returns_the_value_or_the_default") {
     gev::run([] {
         CHECK(gev::with_timeout(1s, [] { return 5; }) == 5);
-        CHECK(gev::with_timeout(10ms, [] { gev::sleep(10s); return 5; }, -1) == -1);
+        CHECK(gev::with_timeout(
+                  10ms,
+                  [] {
+                      gev::sleep(10s);
+                      return 5;
+                  },
+                  -1) == -1);
         CHECK_THROWS_AS(gev::with_timeout(10ms, [] { gev::sleep(10s); }), gev::Timeout::Expired);
     });
 }

@@ -33,7 +33,8 @@ TEST_CASE("producer_consumer_workers_take_turns_then_quit") {
     CHECK(r.status == 0);
     std::string expected;
     const char* names[] = {"steve", "john", "nancy"};
-    for (int i = 1; i < 25; ++i) expected += "Worker " + std::string(names[(i - 1) % 3]) + " got task " + std::to_string(i) + "\n";
+    for (int i = 1; i < 25; ++i)
+        expected += "Worker " + std::string(names[(i - 1) % 3]) + " got task " + std::to_string(i) + "\n";
     expected += "Quitting time!\nQuitting time!\nQuitting time!\n";
     CHECK(r.out == expected);
 }

@@ -6,15 +6,14 @@
 #pragma once
 
 #include <exception>
-#include <memory>
-#include <optional>
-#include <type_traits>
-#include <utility>
-
 #include <geventpp/runtime/detail/readiness.hpp>
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/seconds.hpp>
 #include <geventpp/runtime/timeout.hpp>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
 
 namespace gev {
 
@@ -58,9 +57,7 @@ public:
         if (exception_) std::rethrow_exception(exception_);
         if constexpr (!std::is_void_v<T>) return *slot_.value;
     }
-    std::optional<T> value() const
-        requires(!std::is_void_v<T>)
-    {
+    std::optional<T> value() const requires(!std::is_void_v<T>) {
         SpinGuard lk(lock_);
         return slot_.value;
     }
@@ -92,10 +89,8 @@ public:
     bool successful() const { return ready() && !s_->exception(); }
     std::exception_ptr exception() const { return s_->exception(); }
     template <class U = T>
-        requires(!std::is_void_v<U>)
-    std::optional<U> value() const {
-        return s_->value();
-    }
+    requires(!std::is_void_v<U>) std::optional<U> value()
+    const { return s_->value(); }
 
     // Blocks until ready; false if the timeout passed first.
     bool wait(Seconds timeout = {}) const { return s_->wait_ready(timeout.deadline()); }

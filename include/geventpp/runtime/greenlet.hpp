@@ -16,6 +16,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <geventpp/runtime/detail/greenlet_state.hpp>
+#include <geventpp/runtime/error.hpp>
+#include <geventpp/runtime/seconds.hpp>
+#include <geventpp/runtime/sleep.hpp>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -23,11 +27,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <geventpp/runtime/detail/greenlet_state.hpp>
-#include <geventpp/runtime/error.hpp>
-#include <geventpp/runtime/seconds.hpp>
-#include <geventpp/runtime/sleep.hpp>
 
 namespace gev {
 
@@ -147,8 +146,8 @@ public:
 
     // The value, once it finished successfully; empty otherwise.
     template <class U = T>
-        requires(!std::is_void_v<U>)
-    std::optional<U> value() const {
+    requires(!std::is_void_v<U>) std::optional<U> value()
+    const {
         if (!ready() || exception() || st().killed()) return std::nullopt;
         return result().value;
     }
@@ -178,8 +177,7 @@ constexpr bool is_options = std::is_same_v<std::decay_t<F>, SpawnOptions>;
 
 // gevent.spawn(fn, *args): starts fn(args...) in a new greenlet on the current hub.
 template <class F, class... Args>
-    requires(!detail::is_options<F>)
-auto spawn(F&& fn, Args&&... args) {
+requires(!detail::is_options<F>) auto spawn(F&& fn, Args&&... args) {
     return detail::make_greenlet(SpawnOptions{}, true, std::forward<F>(fn), std::forward<Args>(args)...);
 }
 

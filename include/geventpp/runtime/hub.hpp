@@ -16,18 +16,16 @@
 // gev::run(fn) runs fn as a greenlet and returns its value (or rethrows its exception) once it
 // finishes; greenlets still alive then are killed (GreenletExit) and joined, so their
 // destructors run. By then fn's locals are gone: kill or join the greenlets that use them
-// before fn returns (a gev::Group makes that one call). Hubs on different threads share nothing; the thread-safe ways in are
-// Hub::post(), and the cross-hub primitives (Event, AsyncResult, Queue, locks, ThreadPool).
+// before fn returns (a gev::Group makes that one call). Hubs on different threads share nothing; the thread-safe ways
+// in are Hub::post(), and the cross-hub primitives (Event, AsyncResult, Queue, locks, ThreadPool).
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <cstddef>
 #include <functional>
+#include <geventpp/runtime/greenlet.hpp>
 #include <memory>
 #include <utility>
-
-#include <boost/asio/io_context.hpp>
-
-#include <geventpp/runtime/greenlet.hpp>
 
 namespace gev {
 

@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <cstddef>
-
 #include <geventpp/runtime/semaphore.hpp>
 
 namespace gev {

@@ -12,16 +12,15 @@
 
 #include <cstddef>
 #include <exception>
+#include <geventpp/runtime/greenlet.hpp>
+#include <geventpp/runtime/queue.hpp>
+#include <geventpp/runtime/semaphore.hpp>
 #include <map>
 #include <memory>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
-
-#include <geventpp/runtime/greenlet.hpp>
-#include <geventpp/runtime/queue.hpp>
-#include <geventpp/runtime/semaphore.hpp>
 
 namespace gev {
 
@@ -218,15 +217,17 @@ auto Group::make_imap(F fn, const Range& items, bool ordered) {
     auto f = std::make_shared<F>(std::move(fn));
     state->feeder = gev::spawn([this, f, inputs = std::move(inputs), state] {
         for (std::size_t i = 0; i < inputs.size(); ++i) {
-            spawn([f, state, i](const Input& in) {
-                typename IMap<R>::Item item{i, std::nullopt, nullptr};
-                try {
-                    item.value.emplace((*f)(in));
-                } catch (...) {
-                    item.error = std::current_exception();
-                }
-                state->results.put(std::move(item));
-            }, inputs[i]);
+            spawn(
+                [f, state, i](const Input& in) {
+                    typename IMap<R>::Item item{i, std::nullopt, nullptr};
+                    try {
+                        item.value.emplace((*f)(in));
+                    } catch (...) {
+                        item.error = std::current_exception();
+                    }
+                    state->results.put(std::move(item));
+                },
+                inputs[i]);
         }
     });
     return IMap<R>(std::move(state));

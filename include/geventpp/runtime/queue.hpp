@@ -15,15 +15,14 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <geventpp/runtime/detail/park.hpp>
+#include <geventpp/runtime/error.hpp>
+#include <geventpp/runtime/seconds.hpp>
 #include <limits>
 #include <optional>
 #include <stdexcept>
 #include <utility>
 #include <vector>
-
-#include <geventpp/runtime/detail/park.hpp>
-#include <geventpp/runtime/error.hpp>
-#include <geventpp/runtime/seconds.hpp>
 
 namespace gev {
 

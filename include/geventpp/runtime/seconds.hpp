@@ -19,8 +19,7 @@ public:
     constexpr Seconds(std::chrono::duration<Rep, Period> d) noexcept  // NOLINT: implicit by design
         : span_(std::chrono::duration_cast<Clock::duration>(d)), set_(true) {}
     constexpr Seconds(double seconds) noexcept  // NOLINT: implicit by design, like gevent's floats
-        : span_(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds))),
-          set_(true) {}
+        : span_(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds))), set_(true) {}
 
     // True when a timeout was given.
     constexpr explicit operator bool() const noexcept { return set_; }

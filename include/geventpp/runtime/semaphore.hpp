@@ -7,10 +7,9 @@
 #pragma once
 
 #include <cstddef>
-#include <limits>
-
 #include <geventpp/runtime/detail/park.hpp>
 #include <geventpp/runtime/seconds.hpp>
+#include <limits>
 
 namespace gev {
 

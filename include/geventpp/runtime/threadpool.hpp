@@ -15,13 +15,12 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <geventpp/runtime/async_result.hpp>
 #include <mutex>
 #include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <geventpp/runtime/async_result.hpp>
 
 namespace gev {
 

@@ -17,12 +17,11 @@
 #pragma once
 
 #include <exception>
+#include <geventpp/runtime/detail/greenlet_state.hpp>
+#include <geventpp/runtime/seconds.hpp>
 #include <optional>
 #include <type_traits>
 #include <utility>
-
-#include <geventpp/runtime/detail/greenlet_state.hpp>
-#include <geventpp/runtime/seconds.hpp>
 
 namespace gev {
 

@@ -9,13 +9,12 @@
 
 #include <cstddef>
 #include <deque>
-#include <initializer_list>
-#include <optional>
-#include <vector>
-
 #include <geventpp/runtime/async_result.hpp>
 #include <geventpp/runtime/event.hpp>
 #include <geventpp/runtime/greenlet.hpp>
+#include <initializer_list>
+#include <optional>
+#include <vector>
 
 namespace gev {
 
@@ -23,7 +22,7 @@ namespace gev {
 class Waitable {
 public:
     Waitable(const AnyGreenlet& g) : r_(&g.state()) {}  // NOLINT: implicit by design
-    Waitable(Event& e) : r_(&e) {}                       // NOLINT
+    Waitable(Event& e) : r_(&e) {}                      // NOLINT
     template <class T>
     Waitable(const AsyncResult<T>& a) : r_(&a.readiness()) {}  // NOLINT
     detail::Readiness& readiness() const noexcept { return *r_; }
@@ -52,8 +51,10 @@ public:
         std::size_t operator*() const { return cur_; }
         iterator& operator++() {
             auto n = w_->next();
-            if (n) cur_ = *n;
-            else w_ = nullptr;
+            if (n)
+                cur_ = *n;
+            else
+                w_ = nullptr;
             return *this;
         }
         void operator++(int) { ++*this; }

@@ -6,12 +6,11 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <geventpp/runtime/detail/readiness.hpp>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <geventpp/runtime/detail/readiness.hpp>
 
 namespace gev {
 class Hub;

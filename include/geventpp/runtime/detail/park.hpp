@@ -5,12 +5,10 @@
 #pragma once
 
 #include <atomic>
+#include <boost/fiber/context.hpp>
+#include <geventpp/runtime/seconds.hpp>
 #include <mutex>
 #include <thread>
-
-#include <boost/fiber/context.hpp>
-
-#include <geventpp/runtime/seconds.hpp>
 
 namespace gev::detail {
 
@@ -32,8 +30,12 @@ public:
             }
         }
     }
-    bool try_lock() noexcept { return !locked_.exchange(true, std::memory_order_acquire); }
-    void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+    bool try_lock() noexcept {
+        return !locked_.exchange(true, std::memory_order_acquire);
+    }
+    void unlock() noexcept {
+        locked_.store(false, std::memory_order_release);
+    }
 
 private:
     std::atomic<bool> locked_{false};
