@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <exception>
+#include <geventpp/runtime/detail/next_iterator.hpp>
 #include <geventpp/runtime/greenlet.hpp>
 #include <geventpp/runtime/queue.hpp>
 #include <geventpp/runtime/semaphore.hpp>
@@ -167,25 +168,7 @@ public:
         return std::move(item.value);
     }
 
-    class iterator {
-    public:
-        using value_type = R;
-        using difference_type = std::ptrdiff_t;
-        iterator() = default;
-        explicit iterator(IMap* m) : m_(m) { ++*this; }
-        R& operator*() { return *cur_; }
-        iterator& operator++() {
-            cur_ = m_->next();
-            if (!cur_) m_ = nullptr;
-            return *this;
-        }
-        void operator++(int) { ++*this; }
-        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.m_ == b.m_; }
-
-    private:
-        IMap* m_ = nullptr;
-        std::optional<R> cur_;
-    };
+    using iterator = detail::NextIterator<IMap, R>;
     iterator begin() { return iterator(this); }
     iterator end() { return iterator(); }
 

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <geventpp/runtime/detail/next_iterator.hpp>
 #include <geventpp/runtime/detail/park.hpp>
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/seconds.hpp>
@@ -165,26 +166,7 @@ public:
     }
     std::size_t maxsize() const noexcept { return maxsize_; }
 
-    class iterator {
-    public:
-        using value_type = T;
-        using difference_type = std::ptrdiff_t;
-        iterator() = default;
-        explicit iterator(BasicQueue* q) : q_(q) { ++*this; }
-        T& operator*() { return *item_; }
-        iterator& operator++() {
-            item_ = q_->next();
-            if (!item_) q_ = nullptr;
-            return *this;
-        }
-        void operator++(int) { ++*this; }
-        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.q_ == b.q_; }
-
-    private:
-        BasicQueue* q_ = nullptr;
-        std::optional<T> item_;
-    };
-    // Iterating gets items until the queue is closed and drained.
+    using iterator = detail::NextIterator<BasicQueue, T>;
     iterator begin() { return iterator(this); }
     iterator end() { return iterator(); }
 

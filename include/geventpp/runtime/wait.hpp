@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <deque>
 #include <geventpp/runtime/async_result.hpp>
+#include <geventpp/runtime/detail/next_iterator.hpp>
 #include <geventpp/runtime/event.hpp>
 #include <geventpp/runtime/greenlet.hpp>
 #include <initializer_list>
@@ -42,28 +43,7 @@ public:
     // The index of the next ready object; nothing when all were yielded or the timeout passed.
     std::optional<std::size_t> next();
 
-    class iterator {
-    public:
-        using value_type = std::size_t;
-        using difference_type = std::ptrdiff_t;
-        iterator() = default;
-        explicit iterator(IWait* w) : w_(w) { ++*this; }
-        std::size_t operator*() const { return cur_; }
-        iterator& operator++() {
-            auto n = w_->next();
-            if (n)
-                cur_ = *n;
-            else
-                w_ = nullptr;
-            return *this;
-        }
-        void operator++(int) { ++*this; }
-        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.w_ == b.w_; }
-
-    private:
-        IWait* w_ = nullptr;
-        std::size_t cur_ = 0;
-    };
+    using iterator = detail::NextIterator<IWait, std::size_t>;
     iterator begin() { return iterator(this); }
     iterator end() { return iterator(); }
 
