@@ -19,10 +19,14 @@ boost::fibers::context* HubAlgorithm::pick_next() noexcept {
     // out could make that greenlet ready before it has stopped running.
     if (dispatcher_turn_) {
         const auto now = Clock::now();
-        if (now - last_poll_ >= poll_budget) {
+        const bool due = now - last_poll_ >= poll_budget;
+        if (due) {
             last_poll_ = now;
             impl_.io.poll();
         }
+        // Sockets: on the budget while greenlets are ready, and always before the hub would
+        // block. After io.poll(), so an epoll edge that poll consumed is still seen here.
+        if (due || ready_.empty()) impl_.reactor.harvest();
     }
     if (ready_.empty()) return nullptr;  // only the dispatcher ever finds the queue empty
     boost::fibers::context* ctx = &ready_.front();
@@ -52,6 +56,7 @@ void HubAlgorithm::suspend_until(const TimePoint& deadline) noexcept {
             if (!ec) armed_ = TimePoint::min();
         });
     }
+    impl_.reactor.arm();
     impl_.idle.store(true, std::memory_order_relaxed);
     impl_.io.run_one();
     impl_.idle.store(false, std::memory_order_relaxed);

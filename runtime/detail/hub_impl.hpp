@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <geventpp/runtime/hub.hpp>
 
+#include "reactor.hpp"
 #include "stack_pool.hpp"
 
 struct gev::Hub::Impl {
     boost::asio::io_context io{1};
+    detail::Reactor reactor{io};
     detail::StackPool stacks;
     // Live greenlets of this hub (intrusive list through GreenletState::hub_prev/hub_next).
     detail::GreenletState* live = nullptr;

@@ -160,7 +160,7 @@ namespace detail {
 
 template <class F, class... Args>
 auto make_greenlet(SpawnOptions opts, bool report, F&& fn, Args&&... args) {
-    using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
+    using R = std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>;
     auto bound = [f = std::forward<F>(fn), ... a = std::forward<Args>(args)]() mutable -> R {
         return std::invoke(f, a...);
     };

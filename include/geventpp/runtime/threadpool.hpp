@@ -34,7 +34,7 @@ public:
     // Queues fn(args...) for a worker thread; its result arrives in the AsyncResult.
     template <class F, class... Args>
     auto spawn(F&& fn, Args&&... args) {
-        using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
+        using R = std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>;
         AsyncResult<R> result;
         submit([result, f = std::forward<F>(fn), ... a = std::forward<Args>(args)]() mutable {
             try {

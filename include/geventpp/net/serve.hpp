@@ -1,0 +1,26 @@
+// gev::net::serve: a StreamServer on every core. Share-nothing: N hubs on N threads, each with
+// its own SO_REUSEPORT listener on the same port, so the kernel spreads connections and a
+// handler never leaves the hub that accepted it.
+//
+//   gev::net::serve({"127.0.0.1", 8080}, handler, {.threads = 4});   // until SIGINT/SIGTERM
+//
+// Blocks until SIGINT or SIGTERM (or stop() on the returned-to Serving from on_start), then
+// stops every hub's server gracefully (ServerOptions::stop_timeout) and returns.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <geventpp/net/stream_server.hpp>
+
+namespace gev::net {
+
+struct ServeOptions {
+    std::size_t threads = 1;
+    ServerOptions server;
+    // Called on the main hub once every hub listens, with the port; e.g. to print it.
+    std::function<void(std::uint16_t port)> on_listening;
+};
+
+void serve(const Address& address, const StreamServer::Handler& handler, ServeOptions options = {});
+
+}  // namespace gev::net

@@ -1,0 +1,161 @@
+// gev::net::Socket: a blocking-style socket that blocks only the calling greenlet,
+// gevent.socket.socket.
+//
+//   auto sock = gev::net::create_connection("127.0.0.1", 8080, 5s);
+//   sock.sendall("GET / HTTP/1.0\r\n\r\n");
+//   std::string reply = sock.recv(4096);      // "" once the peer closed
+//
+// Every call first tries the non-blocking syscall; only on EAGAIN does the greenlet park until
+// the hub's epoll says the socket is ready (a ready socket costs one syscall). Blocking calls
+// (accept, connect, recv*, send*, wait_read/wait_write) are cancellation points: kill() and
+// gev::Timeout interrupt them, and so does the socket's own timeout (settimeout), which throws
+// SocketTimeout. A peer reset throws ConnectionReset; end of stream is an empty recv.
+//
+// Socket models Asio's SyncReadStream and SyncWriteStream, so Beast's synchronous HTTP and
+// WebSocket algorithms run on it unchanged. A socket belongs to the hub that made it: use it
+// from greenlets of that hub only. Movable, not copyable; the destructor closes it.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/system/error_code.hpp>
+#include <cstddef>
+#include <geventpp/net/address.hpp>
+#include <geventpp/net/error.hpp>
+#include <geventpp/runtime/seconds.hpp>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace gev::detail {
+struct Watch;
+}
+
+namespace gev::net {
+
+class Socket {
+public:
+    Socket() = default;
+    // A new socket: socket(family, type, protocol), non-blocking underneath.
+    Socket(int family, int type, int protocol = 0);
+    // Takes ownership of an open file descriptor (made non-blocking).
+    static Socket adopt(int fd);
+
+    Socket(Socket&& other) noexcept;
+    Socket& operator=(Socket&& other) noexcept;
+    ~Socket();
+
+    explicit operator bool() const noexcept { return fd_ >= 0; }
+    int fileno() const noexcept { return fd_; }
+    int family() const;
+    int type() const;
+
+    // Timeout for each blocking call on this socket; a default Seconds means none.
+    void settimeout(Seconds timeout) noexcept { timeout_ = timeout; }
+    Seconds gettimeout() const noexcept { return timeout_; }
+
+    void setsockopt(int level, int option, int value);
+    int getsockopt(int level, int option) const;
+
+    void bind(const Address& address);
+    void listen(int backlog = 128);
+    // Waits for a connection; the new socket and the peer's address.
+    std::pair<Socket, Address> accept();
+    // Connects, waiting for the handshake. Throws ConnectionRefused, SocketTimeout...
+    void connect(const Address& address);
+
+    // Up to n bytes; fewer if that is what arrived; 0 at end of stream.
+    std::size_t recv_into(void* buffer, std::size_t n, int flags = 0);
+    std::string recv(std::size_t n, int flags = 0);
+    // Sends what the kernel takes now (at least one byte); returns how much.
+    std::size_t send(std::string_view data, int flags = 0);
+    // Sends everything, waiting as needed.
+    void sendall(std::string_view data, int flags = 0);
+    std::pair<std::string, Address> recvfrom(std::size_t n, int flags = 0);
+    std::size_t sendto(std::string_view data, const Address& address, int flags = 0);
+
+    void shutdown(int how);
+    // Closes the socket; greenlets blocked on it get SocketError(EBADF).
+    void close() noexcept;
+
+    Address getsockname() const;
+    Address getpeername() const;
+
+    // gevent.socket.wait_read / wait_write: block until ready. Throws SocketTimeout.
+    void wait_read(Seconds timeout = {});
+    void wait_write(Seconds timeout = {});
+
+    // Asio SyncReadStream / SyncWriteStream.
+    template <class MutableBufferSequence>
+    std::size_t read_some(const MutableBufferSequence& buffers, boost::system::error_code& ec) {
+        std::array<iovec, max_iov> iov;
+        return readv_some(iov.data(), to_iovec(buffers, iov), ec);
+    }
+    template <class MutableBufferSequence>
+    std::size_t read_some(const MutableBufferSequence& buffers) {
+        boost::system::error_code ec;
+        const auto n = read_some(buffers, ec);
+        if (ec) throw boost::system::system_error(ec);
+        return n;
+    }
+    template <class ConstBufferSequence>
+    std::size_t write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
+        std::array<iovec, max_iov> iov;
+        return writev_some(iov.data(), to_iovec(buffers, iov), ec);
+    }
+    template <class ConstBufferSequence>
+    std::size_t write_some(const ConstBufferSequence& buffers) {
+        boost::system::error_code ec;
+        const auto n = write_some(buffers, ec);
+        if (ec) throw boost::system::system_error(ec);
+        return n;
+    }
+
+private:
+    static constexpr std::size_t max_iov = 16;
+    explicit Socket(int fd);
+
+    template <class Buffers>
+    static std::size_t to_iovec(const Buffers& buffers, std::array<iovec, max_iov>& iov) {
+        std::size_t n = 0;
+        for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
+             ++it) {
+            boost::asio::const_buffer b(*it);
+            if (b.size() == 0) continue;
+            if (n == max_iov) break;
+            iov[n].iov_base = const_cast<void*>(b.data());
+            iov[n].iov_len = b.size();
+            ++n;
+        }
+        return n;
+    }
+    // Throw SocketError (and subclasses) on failure; return 0 at end of stream.
+    std::size_t readv_some(iovec* iov, std::size_t n);
+    std::size_t writev_some(const iovec* iov, std::size_t n);
+    // The error_code forms Asio's stream concepts want: SocketError becomes `ec` (eof at end of
+    // stream); kill and Timeout still throw.
+    std::size_t readv_some(iovec* iov, std::size_t n, boost::system::error_code& ec);
+    std::size_t writev_some(const iovec* iov, std::size_t n, boost::system::error_code& ec);
+
+    // Parks until readable / writable; throws SocketTimeout (naming `call`) or EBADF.
+    void await_readable(const char* call, TimePoint& deadline);
+    void await_writable(const char* call, TimePoint& deadline);
+    TimePoint first_deadline() const noexcept { return timeout_ ? timeout_.deadline() : TimePoint::min(); }
+
+    int fd_ = -1;
+    bool stream_ = false;
+    Seconds timeout_;
+    std::shared_ptr<gev::detail::Watch> watch_;
+};
+
+// gevent.socket.create_connection((host, port), timeout): resolves host, connects to the
+// first address that accepts, and gives the socket `timeout` as its timeout.
+Socket create_connection(const std::string& host, std::uint16_t port, Seconds timeout = {},
+                         const Address* source = nullptr);
+
+}  // namespace gev::net

@@ -1,0 +1,353 @@
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <geventpp/net/resolve.hpp>
+#include <geventpp/net/socket.hpp>
+#include <geventpp/runtime/error.hpp>
+
+#include "../runtime/detail/reactor.hpp"
+
+namespace gev::net {
+
+using detail::throw_socket_error;
+
+namespace {
+void set_nonblocking(int fd) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) throw_socket_error(errno, "fcntl(O_NONBLOCK)");
+}
+bool would_block(int err) {
+    return err == EAGAIN || err == EWOULDBLOCK;
+}
+}  // namespace
+
+Socket::Socket(int fd) : fd_(fd), watch_(std::make_shared<gev::detail::Watch>()) {
+    watch_->fd = fd;
+    int type = 0;
+    socklen_t len = sizeof type;
+    stream_ = ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+}
+
+Socket::Socket(int family, int type, int protocol)
+    : Socket([&] {
+          const int fd = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+          if (fd < 0) throw_socket_error(errno, "socket");
+          return fd;
+      }()) {}
+
+Socket Socket::adopt(int fd) {
+    set_nonblocking(fd);
+    return Socket(fd);
+}
+
+Socket::Socket(Socket&& o) noexcept
+    : fd_(std::exchange(o.fd_, -1)), stream_(o.stream_), timeout_(o.timeout_), watch_(std::move(o.watch_)) {}
+
+Socket& Socket::operator=(Socket&& o) noexcept {
+    if (this != &o) {
+        close();
+        fd_ = std::exchange(o.fd_, -1);
+        stream_ = o.stream_;
+        timeout_ = o.timeout_;
+        watch_ = std::move(o.watch_);
+    }
+    return *this;
+}
+
+Socket::~Socket() {
+    close();
+}
+
+void Socket::close() noexcept {
+    if (fd_ < 0) return;
+    if (watch_->reactor) {
+        watch_->reactor->remove(*watch_);  // wakes greenlets blocked on it
+    }
+    watch_->closed = true;
+    ::close(fd_);
+    fd_ = -1;
+}
+
+int Socket::family() const {
+    return getsockname().family();
+}
+
+int Socket::type() const {
+    return getsockopt(SOL_SOCKET, SO_TYPE);
+}
+
+void Socket::setsockopt(int level, int option, int value) {
+    if (::setsockopt(fd_, level, option, &value, sizeof value) < 0) throw_socket_error(errno, "setsockopt");
+}
+
+int Socket::getsockopt(int level, int option) const {
+    int value = 0;
+    socklen_t len = sizeof value;
+    if (::getsockopt(fd_, level, option, &value, &len) < 0) throw_socket_error(errno, "getsockopt");
+    return value;
+}
+
+void Socket::bind(const Address& a) {
+    if (::bind(fd_, a.data(), a.size()) < 0) throw_socket_error(errno, ("bind " + a.to_string()).c_str());
+}
+
+void Socket::listen(int backlog) {
+    if (::listen(fd_, backlog) < 0) throw_socket_error(errno, "listen");
+}
+
+void Socket::await_readable(const char* call, TimePoint& deadline) {
+    if (deadline == TimePoint::min()) deadline = timeout_.deadline();
+    auto w = watch_;  // keeps the Watch alive if another greenlet closes the socket meanwhile
+    auto& reactor = w->reactor ? *w->reactor : gev::detail::Reactor::current(call);
+    if (!reactor.wait_readable(*w, deadline)) throw SocketTimeout(call);
+    if (w->closed) throw SocketError(EBADF, std::string(call) + ": the socket was closed by another greenlet");
+}
+
+void Socket::await_writable(const char* call, TimePoint& deadline) {
+    if (deadline == TimePoint::min()) deadline = timeout_.deadline();
+    auto w = watch_;
+    auto& reactor = w->reactor ? *w->reactor : gev::detail::Reactor::current(call);
+    if (!reactor.wait_writable(*w, deadline)) throw SocketTimeout(call);
+    if (w->closed) throw SocketError(EBADF, std::string(call) + ": the socket was closed by another greenlet");
+}
+
+std::pair<Socket, Address> Socket::accept() {
+    TimePoint deadline = TimePoint::min();
+    for (;;) {
+        if (fd_ < 0) throw SocketError(EBADF, "accept: the socket is closed");
+        if (watch_->readable) {
+            Address peer;
+            const int fd = ::accept4(fd_, peer.data(), peer.size_ptr(), SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd >= 0) return {Socket(fd), peer};
+            const int err = errno;
+            if (err == EINTR) continue;
+            if (!would_block(err)) throw_socket_error(err, "accept");
+            watch_->readable = false;
+        }
+        await_readable("accept", deadline);
+    }
+}
+
+void Socket::connect(const Address& a) {
+    if (::connect(fd_, a.data(), a.size()) == 0) return;
+    if (errno != EINPROGRESS && errno != EINTR) throw_socket_error(errno, ("connect " + a.to_string()).c_str());
+    const std::string call = "connect " + a.to_string();
+    TimePoint deadline = TimePoint::min();
+    watch_->writable = false;
+    for (;;) {
+        await_writable(call.c_str(), deadline);
+        const int err = getsockopt(SOL_SOCKET, SO_ERROR);
+        if (err) throw_socket_error(err, call.c_str());
+        sockaddr_storage peer;
+        socklen_t len = sizeof peer;
+        if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&peer), &len) == 0) return;
+        watch_->writable = false;  // an early wake-up: still connecting
+    }
+}
+
+std::size_t Socket::recv_into(void* buffer, std::size_t n, int flags) {
+    if (n == 0) return 0;
+    if (flags == 0) {
+        iovec iov{buffer, n};
+        return readv_some(&iov, 1);
+    }
+    TimePoint deadline = TimePoint::min();
+    for (;;) {
+        const ssize_t r = ::recv(fd_, buffer, n, flags);
+        if (r >= 0) return static_cast<std::size_t>(r);
+        const int err = errno;
+        if (err == EINTR) continue;
+        if (!would_block(err)) throw_socket_error(err, "recv");
+        watch_->readable = false;
+        await_readable("recv", deadline);
+    }
+}
+
+std::string Socket::recv(std::size_t n, int flags) {
+    std::string out(n, '\0');
+    out.resize(recv_into(out.data(), n, flags));
+    return out;
+}
+
+std::size_t Socket::readv_some(iovec* iov, std::size_t n) {
+    if (n == 0) return 0;
+    if (fd_ < 0) throw SocketError(EBADF, "recv: the socket is closed");
+    TimePoint deadline = TimePoint::min();
+    std::size_t want = 0;
+    for (std::size_t i = 0; i < n; ++i) want += iov[i].iov_len;
+    for (;;) {
+        if (watch_->readable) {
+            const ssize_t r = n == 1 ? ::recv(fd_, iov[0].iov_base, iov[0].iov_len, 0) : ::readv(fd_, iov, int(n));
+            if (r >= 0) {
+                // A stream socket that gave less than asked for is drained; its next edge
+                // will say when more arrives, so skip the read that would fail with EAGAIN.
+                // Not once the peer has shut down: no edge would come to say so again.
+                if (stream_ && r > 0 && static_cast<std::size_t>(r) < want && !watch_->eof) {
+                    watch_->readable = false;
+                }
+                return static_cast<std::size_t>(r);
+            }
+            const int err = errno;
+            if (err == EINTR) continue;
+            if (!would_block(err)) throw_socket_error(err, "recv");
+            watch_->readable = false;
+        }
+        await_readable("recv", deadline);
+    }
+}
+
+std::size_t Socket::writev_some(const iovec* iov, std::size_t n) {
+    if (n == 0) return 0;
+    if (fd_ < 0) throw SocketError(EBADF, "send: the socket is closed");
+    TimePoint deadline = TimePoint::min();
+    msghdr msg{};
+    msg.msg_iov = const_cast<iovec*>(iov);
+    msg.msg_iovlen = n;
+    for (;;) {
+        if (watch_->writable) {
+            const ssize_t r = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+            if (r >= 0) return static_cast<std::size_t>(r);
+            const int err = errno;
+            if (err == EINTR) continue;
+            if (!would_block(err)) throw_socket_error(err, "send");
+            watch_->writable = false;
+        }
+        await_writable("send", deadline);
+    }
+}
+
+std::size_t Socket::readv_some(iovec* iov, std::size_t n, boost::system::error_code& ec) {
+    ec.clear();
+    try {
+        const auto got = readv_some(iov, n);
+        if (got == 0 && n > 0) ec = boost::asio::error::eof;
+        return got;
+    } catch (const SocketError& e) {
+        ec = boost::system::error_code(e.code().value(), boost::system::system_category());
+        return 0;
+    }
+}
+
+std::size_t Socket::writev_some(const iovec* iov, std::size_t n, boost::system::error_code& ec) {
+    ec.clear();
+    try {
+        return writev_some(iov, n);
+    } catch (const SocketError& e) {
+        ec = boost::system::error_code(e.code().value(), boost::system::system_category());
+        return 0;
+    }
+}
+
+std::size_t Socket::send(std::string_view data, int flags) {
+    if (flags == 0) {
+        iovec iov{const_cast<char*>(data.data()), data.size()};
+        return writev_some(&iov, 1);
+    }
+    TimePoint deadline = TimePoint::min();
+    for (;;) {
+        const ssize_t r = ::send(fd_, data.data(), data.size(), flags | MSG_NOSIGNAL);
+        if (r >= 0) return static_cast<std::size_t>(r);
+        const int err = errno;
+        if (err == EINTR) continue;
+        if (!would_block(err)) throw_socket_error(err, "send");
+        watch_->writable = false;
+        await_writable("send", deadline);
+    }
+}
+
+void Socket::sendall(std::string_view data, int flags) {
+    while (!data.empty()) data.remove_prefix(send(data, flags));
+}
+
+std::pair<std::string, Address> Socket::recvfrom(std::size_t n, int flags) {
+    TimePoint deadline = TimePoint::min();
+    std::string buf(n, '\0');
+    for (;;) {
+        Address from;
+        const ssize_t r = ::recvfrom(fd_, buf.data(), n, flags, from.data(), from.size_ptr());
+        if (r >= 0) {
+            buf.resize(static_cast<std::size_t>(r));
+            return {std::move(buf), from};
+        }
+        const int err = errno;
+        if (err == EINTR) continue;
+        if (!would_block(err)) throw_socket_error(err, "recvfrom");
+        watch_->readable = false;
+        await_readable("recvfrom", deadline);
+    }
+}
+
+std::size_t Socket::sendto(std::string_view data, const Address& a, int flags) {
+    TimePoint deadline = TimePoint::min();
+    for (;;) {
+        const ssize_t r = ::sendto(fd_, data.data(), data.size(), flags | MSG_NOSIGNAL, a.data(), a.size());
+        if (r >= 0) return static_cast<std::size_t>(r);
+        const int err = errno;
+        if (err == EINTR) continue;
+        if (!would_block(err)) throw_socket_error(err, ("sendto " + a.to_string()).c_str());
+        watch_->writable = false;
+        await_writable("sendto", deadline);
+    }
+}
+
+void Socket::shutdown(int how) {
+    if (::shutdown(fd_, how) < 0) throw_socket_error(errno, "shutdown");
+}
+
+Address Socket::getsockname() const {
+    Address a;
+    if (::getsockname(fd_, a.data(), a.size_ptr()) < 0) throw_socket_error(errno, "getsockname");
+    return a;
+}
+
+Address Socket::getpeername() const {
+    Address a;
+    if (::getpeername(fd_, a.data(), a.size_ptr()) < 0) throw_socket_error(errno, "getpeername");
+    return a;
+}
+
+void Socket::wait_read(Seconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 0) > 0) return;  // ready now: the edge may have been seen already
+    TimePoint deadline = timeout.deadline();
+    watch_->readable = false;
+    await_readable("wait_read", deadline);
+}
+
+void Socket::wait_write(Seconds timeout) {
+    pollfd p{fd_, POLLOUT, 0};
+    if (::poll(&p, 1, 0) > 0) return;
+    TimePoint deadline = timeout.deadline();
+    watch_->writable = false;
+    await_writable("wait_write", deadline);
+}
+
+Socket create_connection(const std::string& host, std::uint16_t port, Seconds timeout, const Address* source) {
+    const auto deadline = timeout.deadline();
+    std::exception_ptr last;
+    for (const auto& a : getaddrinfo(host, port, AF_UNSPEC, SOCK_STREAM, timeout)) {
+        try {
+            Socket s(a.family(), SOCK_STREAM);
+            if (a.family() != AF_UNIX) s.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+            if (source) s.bind(*source);
+            if (timeout) {
+                const auto left = deadline - Clock::now();
+                if (left <= Clock::duration::zero()) throw SocketTimeout("connect " + a.to_string());
+                s.settimeout(left);
+            }
+            s.connect(a);
+            s.settimeout(timeout);
+            return s;
+        } catch (const SocketError&) {
+            last = std::current_exception();
+        }
+    }
+    if (last) std::rethrow_exception(last);
+    throw AddressError("create_connection: no address for '" + host + "'");
+}
+
+}  // namespace gev::net
