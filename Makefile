@@ -6,7 +6,7 @@
 
 BUILD   ?= build
 PACKAGES = meson ninja-build pkg-config g++ libboost1.81-dev libboost-fiber1.81-dev \
-           libboost-context1.81-dev doctest-dev
+           libboost-context1.81-dev doctest-dev python3 strace
 
 .PHONY: demo test bench deps build
 

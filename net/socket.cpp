@@ -185,8 +185,9 @@ std::size_t Socket::readv_some(iovec* iov, std::size_t n) {
             if (r >= 0) {
                 // A stream socket that gave less than asked for is drained; its next edge
                 // will say when more arrives, so skip the read that would fail with EAGAIN.
-                // Not once the peer has shut down: no edge would come to say so again.
-                if (stream_ && r > 0 && static_cast<std::size_t>(r) < want && !watch_->eof) {
+                // Only once it is registered (no edges before), and not once the peer has shut
+                // down (no edge would come to say so again).
+                if (stream_ && r > 0 && static_cast<std::size_t>(r) < want && watch_->reactor && !watch_->eof) {
                     watch_->readable = false;
                 }
                 return static_cast<std::size_t>(r);

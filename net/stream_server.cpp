@@ -34,13 +34,18 @@ StreamServer::StreamServer(Address address, Handler handler, ServerOptions optio
     }
 }
 
+StreamServer::StreamServer(Socket listener, Handler handler, ServerOptions options)
+    : StreamServer(listener.getsockname(), std::move(handler), options) {
+    listener_ = std::move(listener);
+}
+
 StreamServer::~StreamServer() {
     if (started_ && !stopped_.is_set()) stop(0.0);
 }
 
 void StreamServer::start() {
     if (started_) return;
-    listener_ = listen_on(address_, options_.backlog, options_.reuse_port);
+    if (!listener_) listener_ = listen_on(address_, options_.backlog, options_.reuse_port);
     address_ = listener_.getsockname();
     started_ = true;
     acceptor_ = spawn(SpawnOptions{"StreamServer " + address_.to_string(), 0}, [this] { accept_loop(); });

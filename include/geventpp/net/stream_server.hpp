@@ -48,6 +48,8 @@ public:
     using Handler = std::function<void(Socket&, const Address&)>;
 
     StreamServer(Address address, Handler handler, ServerOptions options = {});
+    // Serves on a socket that is already bound and listening (gevent's StreamServer(listener)).
+    StreamServer(Socket listener, Handler handler, ServerOptions options = {});
     ~StreamServer();
     StreamServer(const StreamServer&) = delete;
     StreamServer& operator=(const StreamServer&) = delete;
