@@ -31,3 +31,4 @@ demo: build
 
 bench: build
 	$(BUILD)/bench/runtime_bench
+	/usr/bin/python3 bench/echo_bench.py $(BUILD) 5

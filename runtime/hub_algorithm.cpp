@@ -19,14 +19,16 @@ boost::fibers::context* HubAlgorithm::pick_next() noexcept {
     // out could make that greenlet ready before it has stopped running.
     if (dispatcher_turn_) {
         const auto now = Clock::now();
-        const bool due = now - last_poll_ >= poll_budget;
-        if (due) {
-            last_poll_ = now;
+        if (now - last_io_poll_ >= io_budget) {
+            last_io_poll_ = now;
             impl_.io.poll();
         }
         // Sockets: on the budget while greenlets are ready, and always before the hub would
         // block. After io.poll(), so an epoll edge that poll consumed is still seen here.
-        if (due || ready_.empty()) impl_.reactor.harvest();
+        if (ready_.empty() || now - last_harvest_ >= reactor_budget) {
+            last_harvest_ = now;
+            impl_.reactor.harvest();
+        }
     }
     if (ready_.empty()) return nullptr;  // only the dispatcher ever finds the queue empty
     boost::fibers::context* ctx = &ready_.front();
@@ -61,7 +63,6 @@ void HubAlgorithm::suspend_until(const TimePoint& deadline) noexcept {
     impl_.io.run_one();
     impl_.idle.store(false, std::memory_order_relaxed);
     woken_ = false;  // the dispatcher looks at its remote queue next
-    last_poll_ = Clock::now();
 }
 
 void HubAlgorithm::notify() noexcept {

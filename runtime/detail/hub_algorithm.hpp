@@ -14,8 +14,11 @@ namespace gev::detail {
 
 class HubAlgorithm final : public boost::fibers::algo::algorithm {
 public:
-    // How long ready greenlets may run before the hub polls its io_context.
-    static constexpr std::chrono::microseconds poll_budget{100};
+    // How long ready greenlets may run before the hub looks at its sockets (epoll)...
+    static constexpr std::chrono::microseconds reactor_budget{100};
+    // ...and at its io_context (timers, posts from other threads, signals). Each io_context
+    // poll costs Asio one or two epoll_wait calls, so it comes less often.
+    static constexpr std::chrono::microseconds io_budget{1000};
 
     HubAlgorithm();
     ~HubAlgorithm() override;
@@ -35,7 +38,8 @@ private:
     boost::asio::steady_timer timer_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
     TimePoint armed_ = TimePoint::min();
-    TimePoint last_poll_{};
+    TimePoint last_harvest_{};
+    TimePoint last_io_poll_{};
     bool dispatcher_turn_ = false;
     std::atomic<bool> wake_posted_{false};
     bool woken_ = false;  // a wake-up handler ran since the dispatcher last blocked

@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""Echo benchmark: geventpp vs a plain Asio callback server vs a minimal C epoll server.
+
+Server pinned to core 0, load generator (echo_load, C, epoll) to core 1; the servers' runs are
+interleaved, 3 rounds, medians reported. Prints round trips/s, p99, the server's CPU share and
+round trips per server core, and our ratios. Then RSS per idle connection with 10,000 idle
+connections held open.
+Usage: echo_bench.py <build dir> [seconds per run]"""
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
+SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 5
+CONNS, SIZE, ROUNDS = 64, 64, 3
+SERVERS = {"geventpp": "bench/echo_gev", "asio callbacks": "bench/echo_asio", "C epoll (limit)": "bench/echo_epoll"}
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(binary, port):
+    proc = subprocess.Popen(["taskset", "-c", "0", os.path.join(BUILD, binary), str(port)])
+    for _ in range(500):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc
+        except OSError:
+            time.sleep(0.01)
+    proc.kill()
+    raise RuntimeError(f"{binary} did not start")
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def rss_kib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def throughput_run(binary):
+    port = free_port()
+    server = start(binary, port)
+    try:
+        cpu0, t0 = cpu_seconds(server.pid), time.time()
+        out = subprocess.run(["taskset", "-c", "1", os.path.join(BUILD, "bench/echo_load"), str(port), str(CONNS),
+                              str(SECONDS), str(SIZE)], capture_output=True, text=True, check=True).stdout
+        share = (cpu_seconds(server.pid) - cpu0) / (time.time() - t0)
+        rate, p99 = map(float, out.split())
+        return rate, p99, share
+    finally:
+        server.kill()
+        server.wait()
+
+
+def idle_run(binary, conns=10000):
+    port = free_port()
+    server = start(binary, port)
+    try:
+        time.sleep(0.2)
+        before = rss_kib(server.pid)
+        load = subprocess.Popen([os.path.join(BUILD, "bench/echo_load"), str(port), str(conns), "0", "0", "1"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert load.stdout.readline().strip() == "ready"
+        time.sleep(1.0)
+        after = rss_kib(server.pid)
+        load.stdin.close()
+        load.wait()
+        return (after - before) / conns
+    finally:
+        server.kill()
+        server.wait()
+
+
+def main():
+    results = {name: [] for name in SERVERS}
+    for _ in range(ROUNDS):
+        for name, binary in SERVERS.items():
+            results[name].append(throughput_run(binary))
+    med = {name: tuple(statistics.median(r[i] for r in runs) for i in range(3)) for name, runs in results.items()}
+    print(f"echo: {CONNS} connections, {SIZE}-byte messages, {SECONDS:g} s a run, median of {ROUNDS} interleaved runs")
+    print(f"{'server':18} {'round trips/s':>14} {'p99 ms':>8} {'server CPU':>11} {'per server core':>16}")
+    for name, (rate, p99, share) in med.items():
+        print(f"{name:18} {rate:14.0f} {p99:8.3f} {share * 100:10.0f}% {rate / max(share, 0.01):16.0f}")
+    ours = med["geventpp"]
+    for name in ("asio callbacks", "C epoll (limit)"):
+        peer = med[name]
+        print(f"geventpp / {name}: {ours[0] / peer[0]:.2f}x round trips/s, "
+              f"{(ours[0] / max(ours[2], 0.01)) / (peer[0] / max(peer[2], 0.01)):.2f}x per server core")
+    print()
+    print("idle connections: server RSS growth per connection, 10,000 held open")
+    for name in ("geventpp", "C epoll (limit)"):
+        print(f"{name:18} {idle_run(SERVERS[name]):6.2f} KiB")
+
+
+if __name__ == "__main__":
+    main()
