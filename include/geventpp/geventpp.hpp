@@ -1,6 +1,14 @@
 // geventpp: gevent for C++. This umbrella header brings in every public header.
 #pragma once
 
+#include <geventpp/net/address.hpp>
+#include <geventpp/net/datagram_server.hpp>
+#include <geventpp/net/error.hpp>
+#include <geventpp/net/reader.hpp>
+#include <geventpp/net/resolve.hpp>
+#include <geventpp/net/serve.hpp>
+#include <geventpp/net/socket.hpp>
+#include <geventpp/net/stream_server.hpp>
 #include <geventpp/runtime/async_result.hpp>
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/event.hpp>
@@ -12,6 +20,7 @@
 #include <geventpp/runtime/queue.hpp>
 #include <geventpp/runtime/seconds.hpp>
 #include <geventpp/runtime/semaphore.hpp>
+#include <geventpp/runtime/signal.hpp>
 #include <geventpp/runtime/sleep.hpp>
 #include <geventpp/runtime/threadpool.hpp>
 #include <geventpp/runtime/timeout.hpp>

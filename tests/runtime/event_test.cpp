@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <csignal>
 #include <geventpp/geventpp.hpp>
+#include <geventpp/runtime/signal.hpp>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -141,4 +143,17 @@ TEST_CASE("events_ping_ponging_between_two_hubs_never_lose_a_wake_up") {
     });
     other.join();
     CHECK(done == trips);
+}
+
+TEST_CASE("signal_handler_runs_its_function_in_a_greenlet_on_the_hub") {
+    gev::run([] {
+        gev::Event got;
+        auto handler = gev::signal_handler(SIGUSR1, [&] {
+            gev::sleep(0);  // it may block: it is a greenlet
+            got.set();
+        });
+        ::raise(SIGUSR1);
+        CHECK(got.wait(5s));
+        handler.cancel();
+    });
 }
