@@ -99,37 +99,41 @@ void Socket::listen(int backlog) {
     if (::listen(fd_, backlog) < 0) throw_socket_error(errno, "listen");
 }
 
-void Socket::await_readable(const char* call, TimePoint& deadline) {
+void Socket::await(Direction d, const char* call, TimePoint& deadline) {
+    if (fd_ < 0) throw SocketError(EBADF, std::string(call) + ": the socket is closed");
     if (deadline == TimePoint::min()) deadline = timeout_.deadline();
     auto w = watch_;  // keeps the Watch alive if another greenlet closes the socket meanwhile
     auto& reactor = w->reactor ? *w->reactor : gev::detail::Reactor::current(call);
-    if (!reactor.wait_readable(*w, deadline)) throw SocketTimeout(call);
+    const bool ready = d == Direction::read ? reactor.wait_readable(*w, deadline) : reactor.wait_writable(*w, deadline);
+    if (!ready) throw SocketTimeout(call);
     if (w->closed) throw SocketError(EBADF, std::string(call) + ": the socket was closed by another greenlet");
 }
 
-void Socket::await_writable(const char* call, TimePoint& deadline) {
-    if (deadline == TimePoint::min()) deadline = timeout_.deadline();
-    auto w = watch_;
-    auto& reactor = w->reactor ? *w->reactor : gev::detail::Reactor::current(call);
-    if (!reactor.wait_writable(*w, deadline)) throw SocketTimeout(call);
-    if (w->closed) throw SocketError(EBADF, std::string(call) + ": the socket was closed by another greenlet");
+template <class Attempt>
+std::size_t Socket::io(Direction d, const char* call, Attempt attempt) {
+    TimePoint deadline = TimePoint::min();
+    for (;;) {
+        if (fd_ < 0) throw SocketError(EBADF, std::string(call) + ": the socket is closed");
+        bool& ready = d == Direction::read ? watch_->readable : watch_->writable;
+        if (ready) {
+            const ssize_t r = attempt();
+            if (r >= 0) return static_cast<std::size_t>(r);
+            const int err = errno;
+            if (err == EINTR) continue;
+            if (!would_block(err)) throw_socket_error(err, call);
+            ready = false;
+        }
+        await(d, call, deadline);
+    }
 }
 
 std::pair<Socket, Address> Socket::accept() {
-    TimePoint deadline = TimePoint::min();
-    for (;;) {
-        if (fd_ < 0) throw SocketError(EBADF, "accept: the socket is closed");
-        if (watch_->readable) {
-            Address peer;
-            const int fd = ::accept4(fd_, peer.data(), peer.size_ptr(), SOCK_NONBLOCK | SOCK_CLOEXEC);
-            if (fd >= 0) return {Socket(fd), peer};
-            const int err = errno;
-            if (err == EINTR) continue;
-            if (!would_block(err)) throw_socket_error(err, "accept");
-            watch_->readable = false;
-        }
-        await_readable("accept", deadline);
-    }
+    Address peer;
+    const auto fd = io(Direction::read, "accept", [&] {
+        *peer.size_ptr() = sizeof(sockaddr_storage);
+        return ::accept4(fd_, peer.data(), peer.size_ptr(), SOCK_NONBLOCK | SOCK_CLOEXEC);
+    });
+    return {Socket(static_cast<int>(fd)), peer};
 }
 
 void Socket::connect(const Address& a) {
@@ -139,7 +143,7 @@ void Socket::connect(const Address& a) {
     TimePoint deadline = TimePoint::min();
     watch_->writable = false;
     for (;;) {
-        await_writable(call.c_str(), deadline);
+        await(Direction::write, call.c_str(), deadline);
         const int err = getsockopt(SOL_SOCKET, SO_ERROR);
         if (err) throw_socket_error(err, call.c_str());
         sockaddr_storage peer;
@@ -155,16 +159,7 @@ std::size_t Socket::recv_into(void* buffer, std::size_t n, int flags) {
         iovec iov{buffer, n};
         return readv_some(&iov, 1);
     }
-    TimePoint deadline = TimePoint::min();
-    for (;;) {
-        const ssize_t r = ::recv(fd_, buffer, n, flags);
-        if (r >= 0) return static_cast<std::size_t>(r);
-        const int err = errno;
-        if (err == EINTR) continue;
-        if (!would_block(err)) throw_socket_error(err, "recv");
-        watch_->readable = false;
-        await_readable("recv", deadline);
-    }
+    return io(Direction::read, "recv", [&] { return ::recv(fd_, buffer, n, flags); });
 }
 
 std::string Socket::recv(std::size_t n, int flags) {
@@ -175,50 +170,24 @@ std::string Socket::recv(std::size_t n, int flags) {
 
 std::size_t Socket::readv_some(iovec* iov, std::size_t n) {
     if (n == 0) return 0;
-    if (fd_ < 0) throw SocketError(EBADF, "recv: the socket is closed");
-    TimePoint deadline = TimePoint::min();
     std::size_t want = 0;
     for (std::size_t i = 0; i < n; ++i) want += iov[i].iov_len;
-    for (;;) {
-        if (watch_->readable) {
-            const ssize_t r = n == 1 ? ::recv(fd_, iov[0].iov_base, iov[0].iov_len, 0) : ::readv(fd_, iov, int(n));
-            if (r >= 0) {
-                // A stream socket that gave less than asked for is drained; its next edge
-                // will say when more arrives, so skip the read that would fail with EAGAIN.
-                // Only once it is registered (no edges before), and not once the peer has shut
-                // down (no edge would come to say so again).
-                if (stream_ && r > 0 && static_cast<std::size_t>(r) < want && watch_->reactor && !watch_->eof) {
-                    watch_->readable = false;
-                }
-                return static_cast<std::size_t>(r);
-            }
-            const int err = errno;
-            if (err == EINTR) continue;
-            if (!would_block(err)) throw_socket_error(err, "recv");
-            watch_->readable = false;
-        }
-        await_readable("recv", deadline);
-    }
+    const auto r = io(Direction::read, "recv", [&] {
+        return n == 1 ? ::recv(fd_, iov[0].iov_base, iov[0].iov_len, 0) : ::readv(fd_, iov, static_cast<int>(n));
+    });
+    // A stream socket that gave less than asked for is drained; its next edge will say when
+    // more arrives, so skip the read that would fail with EAGAIN. Only once it is registered
+    // (no edges before), and not once the peer has shut down (no edge would come again).
+    if (stream_ && r > 0 && r < want && watch_->reactor && !watch_->eof) watch_->readable = false;
+    return r;
 }
 
 std::size_t Socket::writev_some(const iovec* iov, std::size_t n) {
     if (n == 0) return 0;
-    if (fd_ < 0) throw SocketError(EBADF, "send: the socket is closed");
-    TimePoint deadline = TimePoint::min();
     msghdr msg{};
     msg.msg_iov = const_cast<iovec*>(iov);
     msg.msg_iovlen = n;
-    for (;;) {
-        if (watch_->writable) {
-            const ssize_t r = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-            if (r >= 0) return static_cast<std::size_t>(r);
-            const int err = errno;
-            if (err == EINTR) continue;
-            if (!would_block(err)) throw_socket_error(err, "send");
-            watch_->writable = false;
-        }
-        await_writable("send", deadline);
-    }
+    return io(Direction::write, "send", [&] { return ::sendmsg(fd_, &msg, MSG_NOSIGNAL); });
 }
 
 std::size_t Socket::readv_some(iovec* iov, std::size_t n, boost::system::error_code& ec) {
@@ -248,16 +217,7 @@ std::size_t Socket::send(std::string_view data, int flags) {
         iovec iov{const_cast<char*>(data.data()), data.size()};
         return writev_some(&iov, 1);
     }
-    TimePoint deadline = TimePoint::min();
-    for (;;) {
-        const ssize_t r = ::send(fd_, data.data(), data.size(), flags | MSG_NOSIGNAL);
-        if (r >= 0) return static_cast<std::size_t>(r);
-        const int err = errno;
-        if (err == EINTR) continue;
-        if (!would_block(err)) throw_socket_error(err, "send");
-        watch_->writable = false;
-        await_writable("send", deadline);
-    }
+    return io(Direction::write, "send", [&] { return ::send(fd_, data.data(), data.size(), flags | MSG_NOSIGNAL); });
 }
 
 void Socket::sendall(std::string_view data, int flags) {
@@ -265,34 +225,18 @@ void Socket::sendall(std::string_view data, int flags) {
 }
 
 std::pair<std::string, Address> Socket::recvfrom(std::size_t n, int flags) {
-    TimePoint deadline = TimePoint::min();
     std::string buf(n, '\0');
-    for (;;) {
-        Address from;
-        const ssize_t r = ::recvfrom(fd_, buf.data(), n, flags, from.data(), from.size_ptr());
-        if (r >= 0) {
-            buf.resize(static_cast<std::size_t>(r));
-            return {std::move(buf), from};
-        }
-        const int err = errno;
-        if (err == EINTR) continue;
-        if (!would_block(err)) throw_socket_error(err, "recvfrom");
-        watch_->readable = false;
-        await_readable("recvfrom", deadline);
-    }
+    Address from;
+    buf.resize(io(Direction::read, "recvfrom", [&] {
+        *from.size_ptr() = sizeof(sockaddr_storage);
+        return ::recvfrom(fd_, buf.data(), n, flags, from.data(), from.size_ptr());
+    }));
+    return {std::move(buf), from};
 }
 
 std::size_t Socket::sendto(std::string_view data, const Address& a, int flags) {
-    TimePoint deadline = TimePoint::min();
-    for (;;) {
-        const ssize_t r = ::sendto(fd_, data.data(), data.size(), flags | MSG_NOSIGNAL, a.data(), a.size());
-        if (r >= 0) return static_cast<std::size_t>(r);
-        const int err = errno;
-        if (err == EINTR) continue;
-        if (!would_block(err)) throw_socket_error(err, ("sendto " + a.to_string()).c_str());
-        watch_->writable = false;
-        await_writable("sendto", deadline);
-    }
+    return io(Direction::write, "sendto",
+              [&] { return ::sendto(fd_, data.data(), data.size(), flags | MSG_NOSIGNAL, a.data(), a.size()); });
 }
 
 void Socket::shutdown(int how) {
@@ -316,7 +260,7 @@ void Socket::wait_read(Seconds timeout) {
     if (::poll(&p, 1, 0) > 0) return;  // ready now: the edge may have been seen already
     TimePoint deadline = timeout.deadline();
     watch_->readable = false;
-    await_readable("wait_read", deadline);
+    await(Direction::read, "wait_read", deadline);
 }
 
 void Socket::wait_write(Seconds timeout) {
@@ -324,7 +268,7 @@ void Socket::wait_write(Seconds timeout) {
     if (::poll(&p, 1, 0) > 0) return;
     TimePoint deadline = timeout.deadline();
     watch_->writable = false;
-    await_writable("wait_write", deadline);
+    await(Direction::write, "wait_write", deadline);
 }
 
 Socket create_connection(const std::string& host, std::uint16_t port, Seconds timeout, const Address* source) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <geventpp/net/address.hpp>
+#include <geventpp/net/base_server.hpp>
 #include <geventpp/net/datagram_server.hpp>
 #include <geventpp/net/error.hpp>
 #include <geventpp/net/reader.hpp>

@@ -5,49 +5,33 @@
 //   });
 //   server.serve_forever();
 //
-// start() binds at once; serve_forever() blocks until stop(). A handler's exception is
-// reported on stderr and the server goes on. Belongs to the hub that started it.
+// Lifecycle as BaseServer. A handler's exception is reported on stderr and the server goes on.
 #pragma once
 
 #include <functional>
-#include <geventpp/net/address.hpp>
+#include <geventpp/net/base_server.hpp>
 #include <geventpp/net/socket.hpp>
-#include <geventpp/net/stream_server.hpp>
-#include <memory>
 #include <string>
 
 namespace gev::net {
 
-class DatagramServer {
+class DatagramServer : public BaseServer {
 public:
     using Handler = std::function<void(std::string data, const Address& from)>;
 
     DatagramServer(Address address, Handler handler, ServerOptions options = {});
-    ~DatagramServer();
-    DatagramServer(const DatagramServer&) = delete;
-    DatagramServer& operator=(const DatagramServer&) = delete;
-
-    void start();
-    void serve_forever();
-    void stop(Seconds timeout = {});
+    ~DatagramServer() override;
 
     // Sends a datagram from the server's socket.
     std::size_t sendto(std::string_view data, const Address& to) { return socket_.sendto(data, to); }
-    Address address() const { return address_; }
-    std::uint16_t server_port() const { return address_.port(); }
 
 private:
-    void receive_loop();
+    void open() override;
+    void serve_loop() override;
+    void release() noexcept override { socket_.close(); }
 
-    Address address_;
     Handler handler_;
-    ServerOptions options_;
     Socket socket_;
-    std::unique_ptr<Group> handlers_;
-    AnyGreenlet receiver_;
-    Event stopped_;
-    bool started_ = false;
-    bool stopping_ = false;
 };
 
 }  // namespace gev::net

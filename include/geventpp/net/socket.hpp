@@ -142,10 +142,15 @@ private:
     std::size_t readv_some(iovec* iov, std::size_t n, boost::system::error_code& ec);
     std::size_t writev_some(const iovec* iov, std::size_t n, boost::system::error_code& ec);
 
+    enum class Direction { read, write };
+    // Runs `attempt` (a non-blocking syscall returning >= 0 or -1 with errno) while the
+    // direction's flag says ready; on EAGAIN clears the flag and parks until the hub's epoll
+    // sets it. Returns the syscall's result; throws SocketError (naming `call`), SocketTimeout.
+    template <class Attempt>
+    std::size_t io(Direction d, const char* call, Attempt attempt);
     // Parks until readable / writable; throws SocketTimeout (naming `call`) or EBADF.
-    void await_readable(const char* call, TimePoint& deadline);
-    void await_writable(const char* call, TimePoint& deadline);
-    TimePoint first_deadline() const noexcept { return timeout_ ? timeout_.deadline() : TimePoint::min(); }
+    // `deadline` starts as TimePoint::min() and is set from the socket timeout on first use.
+    void await(Direction d, const char* call, TimePoint& deadline);
 
     int fd_ = -1;
     bool stream_ = false;
