@@ -104,8 +104,7 @@ void Socket::await(Direction d, const char* call, TimePoint& deadline) {
     if (deadline == TimePoint::min()) deadline = timeout_.deadline();
     auto w = watch_;  // keeps the Watch alive if another greenlet closes the socket meanwhile
     auto& reactor = w->reactor ? *w->reactor : gev::detail::Reactor::current(call);
-    const bool ready = d == Direction::read ? reactor.wait_readable(*w, deadline) : reactor.wait_writable(*w, deadline);
-    if (!ready) throw SocketTimeout(call);
+    if (!reactor.wait(*w, d == Direction::write, deadline)) throw SocketTimeout(call);
     if (w->closed) throw SocketError(EBADF, std::string(call) + ": the socket was closed by another greenlet");
 }
 

@@ -59,20 +59,13 @@ void Reactor::remove(Watch& w) noexcept {
     w.writers.notify_all();
 }
 
-bool Reactor::wait_readable(Watch& w, TimePoint deadline) {
+bool Reactor::wait(Watch& w, bool for_write, TimePoint deadline) {
     ensure_registered(*this, w);
+    bool& ready = for_write ? w.writable : w.readable;
+    WaitList& waiters = for_write ? w.writers : w.readers;
     SpinGuard lk(w.lock);
-    while (!w.readable && !w.closed) {
-        if (!w.readers.wait(lk, deadline)) return w.readable || w.closed;
-    }
-    return true;
-}
-
-bool Reactor::wait_writable(Watch& w, TimePoint deadline) {
-    ensure_registered(*this, w);
-    SpinGuard lk(w.lock);
-    while (!w.writable && !w.closed) {
-        if (!w.writers.wait(lk, deadline)) return w.writable || w.closed;
+    while (!ready && !w.closed) {
+        if (!waiters.wait(lk, deadline)) return ready || w.closed;
     }
     return true;
 }

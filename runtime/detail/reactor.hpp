@@ -48,8 +48,7 @@ public:
 
     // Waits until w is readable (writable), registering it first if needed; false if the
     // deadline passed first. Throws on kill and Timeout like every blocking call.
-    bool wait_readable(Watch& w, TimePoint deadline);
-    bool wait_writable(Watch& w, TimePoint deadline);
+    bool wait(Watch& w, bool for_write, TimePoint deadline);
 
     // The reactor of the calling thread's hub; throws UsageError outside a hub.
     static Reactor& current(const char* call);
