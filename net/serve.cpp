@@ -8,25 +8,32 @@
 namespace gev::net {
 
 void serve(const Address& address, const StreamServer::Handler& handler, ServeOptions options) {
+    serve(
+        address,
+        [&handler](const Address& a, const ServerOptions& o) { return std::make_unique<StreamServer>(a, handler, o); },
+        std::move(options));
+}
+
+void serve(const Address& address, const ServerFactory& make, ServeOptions options) {
     const std::size_t threads = options.threads ? options.threads : 1;
     ServerOptions server_options = options.server;
     server_options.reuse_port = server_options.reuse_port || threads > 1;
     Event stop;
     std::vector<std::thread> others;
     gev::run([&] {
-        StreamServer main_server(address, handler, server_options);
-        main_server.start();
+        auto main_server = make(address, server_options);
+        main_server->start();
         // The other hubs listen on the same port: the one the first bind got, for port 0.
-        const Address bound = main_server.address();
+        const Address bound = main_server->address();
         std::vector<Event> listening(threads - 1);
         for (std::size_t i = 1; i < threads; ++i) {
             others.emplace_back([&, i] {
                 gev::run([&] {
-                    StreamServer server(bound, handler, server_options);
-                    server.start();
+                    auto server = make(bound, server_options);
+                    server->start();
                     listening[i - 1].set();
                     stop.wait();
-                    server.stop();
+                    server->stop();
                 });
             });
         }
@@ -35,7 +42,7 @@ void serve(const Address& address, const StreamServer::Handler& handler, ServeOp
         auto on_term = signal_handler(SIGTERM, [&] { stop.set(); });
         if (options.on_listening) options.on_listening(bound.port());
         stop.wait();
-        main_server.stop();
+        main_server->stop();
     });
     for (auto& t : others) t.join();
 }

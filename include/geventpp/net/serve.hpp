@@ -4,8 +4,8 @@
 //
 //   gev::net::serve({"127.0.0.1", 8080}, handler, {.threads = 4});   // until SIGINT/SIGTERM
 //
-// Blocks until SIGINT or SIGTERM (or stop() on the returned-to Serving from on_start), then
-// stops every hub's server gracefully (ServerOptions::stop_timeout) and returns.
+// Blocks until SIGINT or SIGTERM, then stops every hub's server gracefully
+// (ServerOptions::stop_timeout) and returns.
 #pragma once
 
 #include <cstddef>
@@ -22,5 +22,9 @@ struct ServeOptions {
 };
 
 void serve(const Address& address, const StreamServer::Handler& handler, ServeOptions options = {});
+
+// The same for any server: `make` builds one hub's server (called on each hub's thread).
+using ServerFactory = std::function<std::unique_ptr<BaseServer>(const Address&, const ServerOptions&)>;
+void serve(const Address& address, const ServerFactory& make, ServeOptions options = {});
 
 }  // namespace gev::net

@@ -1,0 +1,135 @@
+#include <cctype>
+#include <geventpp/http/router.hpp>
+#include <geventpp/runtime/error.hpp>
+
+namespace gev::http {
+
+App& App::add(const std::string& pattern, Route fn, std::vector<std::string> methods) {
+    std::vector<Token> tokens;
+    std::string literal;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] != '<') {
+            literal.push_back(pattern[i]);
+            continue;
+        }
+        const auto close = pattern.find('>', i);
+        if (close == std::string::npos) {
+            throw UsageError("App::route: '<' without '>' in \"" + pattern + "\" — wildcards look like <name> or <name:int>");
+        }
+        if (!literal.empty()) tokens.push_back({Token::literal, std::move(literal)});
+        literal.clear();
+        const std::string spec = pattern.substr(i + 1, close - i - 1);
+        const auto colon = spec.find(':');
+        const std::string name = spec.substr(0, colon);
+        const std::string filter = colon == std::string::npos ? "" : spec.substr(colon + 1);
+        Token::Kind kind;
+        if (filter.empty()) kind = Token::segment;
+        else if (filter == "int") kind = Token::integer;
+        else if (filter == "float") kind = Token::number;
+        else if (filter == "path") kind = Token::path;
+        else throw UsageError("App::route: unknown filter '" + filter + "' in \"" + pattern + "\" — use int, float or path");
+        tokens.push_back({kind, name});
+        i = close;
+    }
+    if (!literal.empty()) tokens.push_back({Token::literal, std::move(literal)});
+    Entry e{std::move(tokens), std::move(methods), std::move(fn)};
+    if (e.tokens.size() == 1 && e.tokens[0].kind == Token::literal) {
+        static_[e.tokens[0].text].push_back(std::move(e));
+    } else if (e.tokens.empty()) {
+        static_[""].push_back(std::move(e));
+    } else {
+        dynamic_.push_back(std::move(e));
+    }
+    return *this;
+}
+
+bool App::match(const std::vector<Token>& tokens, std::string_view path,
+                std::vector<std::pair<std::string, std::string>>& params) {
+    params.clear();
+    std::size_t pos = 0;
+    for (std::size_t t = 0; t < tokens.size(); ++t) {
+        const auto& tok = tokens[t];
+        if (tok.kind == Token::literal) {
+            if (path.substr(pos, tok.text.size()) != tok.text) return false;
+            pos += tok.text.size();
+            continue;
+        }
+        std::size_t end = pos;
+        switch (tok.kind) {
+            case Token::segment:
+                while (end < path.size() && path[end] != '/') ++end;
+                break;
+            case Token::integer:
+                if (end < path.size() && path[end] == '-') ++end;
+                while (end < path.size() && std::isdigit(static_cast<unsigned char>(path[end]))) ++end;
+                break;
+            case Token::number:
+                while (end < path.size() && (std::isdigit(static_cast<unsigned char>(path[end])) || path[end] == '.')) ++end;
+                break;
+            case Token::path: {
+                // The rest, up to where the next literal (if any) ends the path.
+                if (t + 1 < tokens.size() && tokens[t + 1].kind == Token::literal) {
+                    const auto at = path.rfind(tokens[t + 1].text);
+                    if (at == std::string_view::npos || at < pos) return false;
+                    end = at;
+                } else {
+                    end = path.size();
+                }
+                break;
+            }
+            case Token::literal:
+                break;
+        }
+        if (end == pos) return false;
+        params.emplace_back(tok.text, std::string(path.substr(pos, end - pos)));
+        pos = end;
+    }
+    return pos == path.size();
+}
+
+void App::operator()(Request& req, Response& res) const {
+    try {
+        dispatch(req, res);
+    } catch (const HTTPError& e) {
+        auto page = errors_.find(e.status());
+        if (page == errors_.end() || res.started()) throw;
+        res.reset();
+        res.set_status(e.status());
+        for (const auto& [name, value] : e.headers()) res.set_header(name, value);
+        res.body = page->second(e);
+    }
+}
+
+void App::dispatch(Request& req, Response& res) const {
+    const std::string_view method = req.method();
+    std::vector<std::string> allowed;
+    auto try_entry = [&](const Entry& e) {
+        for (const auto& m : e.methods) {
+            if (m == method || (method == "HEAD" && m == "GET")) {
+                e.fn(req, res);
+                return true;
+            }
+        }
+        allowed.insert(allowed.end(), e.methods.begin(), e.methods.end());
+        return false;
+    };
+    if (auto it = static_.find(req.path()); it != static_.end()) {
+        for (const auto& e : it->second) {
+            if (try_entry(e)) return;
+        }
+    }
+    std::vector<std::pair<std::string, std::string>> params;
+    for (const auto& e : dynamic_) {
+        if (!match(e.tokens, req.path(), params)) continue;
+        req.set_params(params);
+        if (try_entry(e)) return;
+    }
+    if (!allowed.empty()) {
+        std::string allow;
+        for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+        throw HTTPError(405, "Method Not Allowed", {{"Allow", allow}});
+    }
+    abort(404, "Not Found: " + req.path());
+}
+
+}  // namespace gev::http

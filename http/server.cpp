@@ -1,0 +1,326 @@
+#include <geventpp/http/error.hpp>
+#include <geventpp/http/server.hpp>
+
+#include <boost/asio/write.hpp>
+#include <geventpp/net/serve.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cstdio>
+#include <geventpp/runtime/error.hpp>
+#include <geventpp/runtime/timeout.hpp>
+#include <optional>
+
+#include "detail/http_date.hpp"
+#include <geventpp/http/request.hpp>
+
+namespace gev::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+// A request that cannot be served: answer `status` and close.
+struct Refusal {
+    int status;
+    std::string reason;
+};
+
+class Connection final : public detail::BodySource, public detail::BodySink {
+public:
+    Connection(net::Socket& sock, const net::Address& peer, const Handler& handler, const Options& options)
+        : sock_(sock), peer_(peer), handler_(handler), options_(options) {}
+
+    void run();
+
+    void read_body(const std::function<void(std::string_view)>& sink) override;
+    bool body_done() const override { return parser_->is_done(); }
+    void start_stream(Response& r) override;
+    void write_piece(std::string_view piece) override;
+
+private:
+    // Reads the next request's header; false when the connection should just close.
+    bool read_header();
+    void respond_whole(Response& r);
+    void finish_stream();
+    void refuse(int status, std::string_view body);
+    void log(int status, std::size_t bytes);
+
+    net::Socket& sock_;
+    net::Address peer_;
+    const Handler& handler_;
+    const Options& options_;
+    beast::flat_buffer buffer_;
+    std::optional<bhttp::request_parser<bhttp::buffer_body>> parser_;
+    unsigned version_ = 11;
+    bool head_ = false;
+    bool keep_alive_ = true;
+    bool continue_sent_ = false;
+    bool chunked_ = false;
+    std::size_t sent_body_ = 0;
+    Clock::time_point started_at_;
+};
+
+std::string_view reason_phrase(int status) {
+    return bhttp::obsolete_reason(static_cast<bhttp::status>(status));
+}
+
+void Connection::run() {
+    for (std::size_t served = 0;;) {
+        if (!read_header()) return;
+        const auto& head = parser_->get();
+        version_ = head.version();
+        head_ = head.method() == bhttp::verb::head;
+        keep_alive_ = head.keep_alive();
+        continue_sent_ = false;
+        chunked_ = false;
+        sent_body_ = 0;
+        if (options_.max_requests_per_connection && ++served >= options_.max_requests_per_connection) {
+            keep_alive_ = false;
+        }
+        Request req(head.method_string(), head.target(), version_, head, peer_, *this, options_.max_body);
+        Response res(*this);
+        try {
+            handler_(req, res);
+        } catch (const HTTPError& e) {
+            if (res.started()) throw;
+            res.reset();
+            res.set_status(e.status());
+            for (const auto& [name, value] : e.headers()) res.set_header(name, value);
+            res.set_header("Content-Type", "text/plain; charset=utf-8");
+            res.body = e.body();
+        } catch (const GreenletExit&) {
+            throw;
+        } catch (const Timeout::Expired&) {
+            throw;
+        } catch (const net::SocketError&) {
+            return;  // the client went away mid-request; nothing to answer
+        } catch (...) {
+            std::fprintf(stderr, "geventpp: %s %.*s failed with %s\n", peer_.to_string().c_str(),
+                         int(head.target().size()), head.target().data(),
+                         gev::detail::describe(std::current_exception()).c_str());
+            if (res.started()) return;  // half a response is out: only closing tells the client
+            res.reset();
+            res.set_status(500);
+            res.set_header("Content-Type", "text/plain; charset=utf-8");
+            res.body = "Internal Server Error";
+        }
+        if (res.queue()) {
+            for (auto& piece : *res.queue()) res.write(piece);
+            if (!res.started()) res.write({});  // an empty queue: still a (streamed) response
+        }
+        if (res.started()) {
+            finish_stream();
+            log(res.status(), sent_body_);
+        } else {
+            respond_whole(res);
+        }
+        if (!keep_alive_) return;
+        // Whatever the handler left of the body must go before the next request.
+        if (!parser_->is_done()) {
+            if (head[bhttp::field::expect] == "100-continue" && !continue_sent_) return;
+            std::size_t drained = 0;
+            read_body([&](std::string_view piece) { drained += piece.size(); });
+        }
+    }
+}
+
+bool Connection::read_header() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+    parser_->body_limit(boost::none);
+    boost::system::error_code ec;
+    // Idle: wait for the first byte of the next request for up to keepalive_timeout.
+    if (buffer_.size() == 0) {
+        try {
+            Timeout idle(options_.keepalive_timeout);
+            auto space = buffer_.prepare(16 * 1024);
+            const auto n = sock_.read_some(boost::asio::buffer(space), ec);
+            buffer_.commit(n);
+        } catch (const Timeout::Expired&) {
+            return false;
+        }
+        if (ec) return false;  // closed, reset
+    }
+    started_at_ = Clock::now();
+    try {
+        Timeout t(options_.header_timeout);
+        bhttp::read_header(sock_, buffer_, *parser_, ec);
+    } catch (const Timeout::Expired&) {
+        refuse(408, "Request Timeout");
+        return false;
+    }
+    if (ec == bhttp::error::header_limit) {
+        const std::string_view seen(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+        const auto eol = seen.find("\r\n");
+        if (eol == std::string_view::npos || eol > options_.max_request_line) {
+            refuse(414, "URI Too Long");
+        } else {
+            refuse(431, "Request Header Fields Too Large");
+        }
+        return false;
+    }
+    if (ec == bhttp::error::end_of_stream || ec == boost::asio::error::eof ||
+        ec == boost::asio::error::connection_reset) {
+        return false;
+    }
+    if (ec) {
+        refuse(400, "Bad Request");
+        return false;
+    }
+    const auto& head = parser_->get();
+    if (head.target().size() + head.method_string().size() + 10 > options_.max_request_line) {
+        refuse(414, "URI Too Long");
+        return false;
+    }
+    if (static_cast<std::size_t>(std::distance(head.begin(), head.end())) > options_.max_headers) {
+        refuse(431, "Request Header Fields Too Large");
+        return false;
+    }
+    if (head.count(bhttp::field::content_length) && head.count(bhttp::field::transfer_encoding)) {
+        refuse(400, "Bad Request");
+        return false;
+    }
+    return true;
+}
+
+void Connection::read_body(const std::function<void(std::string_view)>& sink) {
+    auto& head = parser_->get();
+    if (!continue_sent_ && version_ == 11 && head[bhttp::field::expect] == "100-continue") {
+        continue_sent_ = true;
+        sock_.sendall("HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    char chunk[8192];
+    while (!parser_->is_done()) {
+        head.body().data = chunk;
+        head.body().size = sizeof chunk;
+        boost::system::error_code ec;
+        bhttp::read(sock_, buffer_, *parser_, ec);
+        if (ec == bhttp::error::need_buffer) ec = {};
+        if (ec) {
+            keep_alive_ = false;
+            throw net::SocketError(EPROTO, "reading the request body: " + ec.message());
+        }
+        const std::size_t got = sizeof chunk - head.body().size;
+        if (got) sink(std::string_view(chunk, got));
+    }
+}
+
+void Connection::start_stream(Response& r) {
+    bhttp::response<bhttp::empty_body> res(static_cast<bhttp::status>(r.status()), version_);
+    for (const auto& f : r.headers()) res.insert(f.name_string(), f.value());
+    res.set(bhttp::field::server, options_.server_name);
+    res.set(bhttp::field::date, detail::http_date());
+    if (version_ == 11 && !head_) {
+        chunked_ = true;
+        res.chunked(true);
+        res.keep_alive(keep_alive_);
+    } else if (!head_) {
+        keep_alive_ = false;  // HTTP/1.0: the end of the body is the end of the connection
+        res.keep_alive(false);
+    } else {
+        res.keep_alive(keep_alive_);
+    }
+    bhttp::response_serializer<bhttp::empty_body> sr(res);
+    bhttp::write_header(sock_, sr);
+    r.mark_started();
+}
+
+void Connection::write_piece(std::string_view piece) {
+    if (piece.empty() || head_) return;
+    sent_body_ += piece.size();
+    if (chunked_) {
+        boost::asio::write(sock_, bhttp::make_chunk(boost::asio::buffer(piece.data(), piece.size())));
+    } else {
+        sock_.sendall(piece);
+    }
+}
+
+void Connection::finish_stream() {
+    if (chunked_) boost::asio::write(sock_, bhttp::make_chunk_last());
+}
+
+void Connection::respond_whole(Response& r) {
+    bhttp::response<bhttp::string_body> res(static_cast<bhttp::status>(r.status()), version_);
+    for (const auto& f : r.headers()) res.insert(f.name_string(), f.value());
+    res.set(bhttp::field::server, options_.server_name);
+    res.set(bhttp::field::date, detail::http_date());
+    if (!res.count(bhttp::field::content_type)) res.set(bhttp::field::content_type, "text/html; charset=utf-8");
+    res.keep_alive(keep_alive_);
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+    bhttp::response_serializer<bhttp::string_body> sr(res);
+    if (head_) {
+        bhttp::write_header(sock_, sr);
+    } else {
+        bhttp::write(sock_, sr);
+    }
+    log(r.status(), head_ ? 0 : res.body().size());
+}
+
+void Connection::refuse(int status, std::string_view body) {
+    bhttp::response<bhttp::string_body> res(static_cast<bhttp::status>(status), version_ ? version_ : 11);
+    res.set(bhttp::field::server, options_.server_name);
+    res.set(bhttp::field::date, detail::http_date());
+    res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+    res.keep_alive(false);
+    res.body() = std::string(body);
+    res.prepare_payload();
+    boost::system::error_code ec;
+    bhttp::write(sock_, res, ec);
+    log(status, body.size());
+}
+
+void Connection::log(int status, std::size_t bytes) {
+    if (!options_.access_log) return;
+    std::string line = "-";
+    if (parser_ && parser_->is_header_done()) {
+        const auto& h = parser_->get();
+        line = std::string(h.method_string()) + " " + std::string(h.target()) + " HTTP/" +
+               std::to_string(h.version() / 10) + "." + std::to_string(h.version() % 10);
+    }
+    const double took = std::chrono::duration<double>(Clock::now() - started_at_).count();
+    std::fprintf(stderr, "%s - - [%s] \"%s\" %d %zu %.6f\n", peer_.host().c_str(), detail::log_date().c_str(),
+                 line.c_str(), status, bytes, took);
+}
+
+}  // namespace
+
+Server::Server(net::Address address, http::Handler handler, Options options)
+    : net::StreamServer(
+          address,
+          [handler = std::move(handler), options](net::Socket& sock, const net::Address& peer) {
+              serve_connection(sock, peer, handler, options);
+          },
+          options.net) {}
+
+void serve(const net::Address& address, const http::Handler& handler, Options options, std::size_t threads,
+           std::function<void(std::uint16_t)> on_listening) {
+    net::serve(
+        address,
+        [&](const net::Address& a, const net::ServerOptions& o) {
+            Options per_hub = options;
+            per_hub.net = o;
+            return std::make_unique<Server>(a, handler, per_hub);
+        },
+        {.threads = threads, .server = options.net, .on_listening = std::move(on_listening)});
+}
+
+void Server::serve_connection(net::Socket& sock, const net::Address& peer, const http::Handler& handler,
+                              const Options& options) {
+    Connection c(sock, peer, handler, options);
+    try {
+        c.run();
+    } catch (const net::SocketError&) {
+        // The client went away (reset, broken pipe): its connection ends, quietly.
+    }
+}
+
+}  // namespace gev::http

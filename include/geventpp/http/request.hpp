@@ -1,0 +1,83 @@
+// gev::http::Request: one HTTP request as a handler sees it (Bottle's `request`).
+//
+// The request line and headers are parsed before the handler runs; the body is read lazily,
+// when the handler asks for it: body() for the whole of it (up to the server's max_body, 413
+// beyond), read_body(sink) to stream a large upload in pieces. Reading the body sends
+// "100 Continue" first if the client asked for it. Body reads block (cancellation points).
+// A Request lives for one handler call, on the connection's greenlet.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/beast/http/fields.hpp>
+#include <geventpp/net/address.hpp>
+
+namespace gev::http {
+
+namespace detail {
+// Where a request's body comes from (the connection).
+class BodySource {
+public:
+    virtual void read_body(const std::function<void(std::string_view)>& sink) = 0;
+    virtual bool body_done() const = 0;
+
+protected:
+    ~BodySource() = default;
+};
+}  // namespace detail
+
+class Request {
+public:
+    Request(std::string_view method, std::string_view target, unsigned version, const boost::beast::http::fields& headers,
+            const net::Address& remote, detail::BodySource& body, std::size_t max_body);
+
+    std::string_view method() const noexcept { return method_; }
+    // The request target as sent: path and query.
+    std::string_view target() const noexcept { return target_; }
+    // The percent-decoded path.
+    const std::string& path() const noexcept { return path_; }
+    std::string_view query_string() const noexcept { return query_string_; }
+    // 10 for HTTP/1.0, 11 for HTTP/1.1.
+    unsigned version() const noexcept { return version_; }
+    const net::Address& remote_addr() const noexcept { return remote_; }
+
+    // A header's value, "" when absent (names are case-insensitive).
+    std::string_view header(std::string_view name) const;
+    const boost::beast::http::fields& headers() const noexcept { return headers_; }
+
+    // The query string, decoded; a repeated name keeps its last value.
+    std::map<std::string, std::string> query() const;
+    // A cookie's value, "" when absent.
+    std::string cookie(std::string_view name) const;
+
+    // Wildcards the router matched, by name ("/hello/<name>").
+    std::string_view param(std::string_view name) const;
+    void set_params(std::vector<std::pair<std::string, std::string>> params) { params_ = std::move(params); }
+
+    // The whole body; abort(413) when it is larger than the server's max_body.
+    std::string body();
+    // The body in pieces, as they arrive.
+    void read_body(const std::function<void(std::string_view)>& sink) { body_.read_body(sink); }
+
+private:
+    std::string_view method_;
+    std::string_view target_;
+    std::string path_;
+    std::string_view query_string_;
+    unsigned version_;
+    const boost::beast::http::fields& headers_;
+    net::Address remote_;
+    detail::BodySource& body_;
+    std::size_t body_limit_;
+    std::vector<std::pair<std::string, std::string>> params_;
+};
+
+// Percent-decoding; with `plus_is_space`, '+' becomes ' ' (query strings and forms).
+std::string url_decode(std::string_view s, bool plus_is_space = false);
+
+}  // namespace gev::http

@@ -1,0 +1,81 @@
+// gev::http::Response: what a handler answers (Bottle's `response`).
+//
+//   response.set_header("Content-Type", "text/plain");
+//   response.body = "Hello, World!";                  // sent with Content-Length when the handler returns
+//
+//   response.write("START");                          // or stream: each piece reaches the client at once
+//   gev::sleep(3s);
+//   response.write("MIDDLE");
+//
+//   response.stream(queue);                           // or hand over a Queue: its items are sent as they
+//                                                     // arrive, and close() ends the response
+//
+// Streaming uses chunked encoding on HTTP/1.1 and a close-delimited body on HTTP/1.0. An empty
+// piece is skipped; it does not end the response. write() blocks while the client is slow to
+// read (a cancellation point) and throws net::SocketError if the client went away.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/beast/http/fields.hpp>
+#include <geventpp/runtime/queue.hpp>
+
+namespace gev::http {
+
+class Response;
+
+namespace detail {
+// Where a streamed response goes (the connection).
+class BodySink {
+public:
+    virtual void start_stream(Response& r) = 0;
+    virtual void write_piece(std::string_view piece) = 0;
+
+protected:
+    ~BodySink() = default;
+};
+}  // namespace detail
+
+using BodyQueue = std::shared_ptr<Queue<std::string>>;
+
+class Response {
+public:
+    explicit Response(detail::BodySink& sink) : sink_(sink) {}
+
+    int status() const noexcept { return status_; }
+    void set_status(int status) { status_ = status; }
+
+    void set_header(std::string_view name, std::string_view value) { headers_.set(name, value); }
+    void add_header(std::string_view name, std::string_view value) { headers_.insert(name, value); }
+    const boost::beast::http::fields& headers() const noexcept { return headers_; }
+    boost::beast::http::fields& headers() noexcept { return headers_; }
+
+    // Adds a Set-Cookie header; `attributes` such as "Path=/; HttpOnly".
+    void set_cookie(std::string_view name, std::string_view value, std::string_view attributes = {});
+
+    // The body of a response that is not streamed.
+    std::string body;
+
+    // Sends the status and headers now (if not yet) and `piece` as the next part of the body.
+    void write(std::string_view piece);
+    // After the handler returns, sends each item of `q` as it arrives, until q is closed.
+    void stream(BodyQueue q) { queue_ = std::move(q); }
+
+    // The status line and headers have been sent.
+    bool started() const noexcept { return started_; }
+    // Forgets status, headers and body (not possible once started), e.g. to answer an error.
+    void reset();
+    const BodyQueue& queue() const noexcept { return queue_; }
+    void mark_started() noexcept { started_ = true; }
+
+private:
+    detail::BodySink& sink_;
+    int status_ = 200;
+    boost::beast::http::fields headers_;
+    BodyQueue queue_;
+    bool started_ = false;
+};
+
+}  // namespace gev::http

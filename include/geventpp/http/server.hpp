@@ -1,0 +1,67 @@
+// gev::http::Server: an HTTP/1.0 and 1.1 server, gevent.pywsgi.WSGIServer's job, on Beast's
+// parser and serializer.
+//
+//   gev::http::Server server({"127.0.0.1", 8080}, [](gev::http::Request& req, gev::http::Response& res) {
+//       res.set_header("Content-Type", "text/plain");
+//       res.body = "Hello, World!";
+//   });
+//   server.serve_forever();
+//
+// Each connection runs on its own greenlet; handlers are plain blocking code. Persistent
+// connections follow each version's rules (HTTP/1.0 `Connection: keep-alive`, as `ab -k`
+// sends, is honoured and answered); pipelined requests are answered in order; `Expect:
+// 100-continue`, chunked request bodies, HEAD, `Date` and `Server` headers; a combined log
+// format access log on stderr (Options::access_log). Every limit below has a default and
+// answers with its status: request line (414), header block and header count (431), body (413),
+// time to read a request's headers (408, against slowloris), idle keep-alive time (the
+// connection closes), requests per connection. A malformed request gets 400 and the connection
+// closes; Content-Length with Transfer-Encoding is refused (no request smuggling). A handler
+// that throws gets 500 (logged) if its response had not started, else its connection closes;
+// HTTPError (abort/redirect) becomes its status. Runs on StreamServer, so gev::net::serve puts
+// it on every core, and stop(timeout) drains it.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include <geventpp/http/request.hpp>
+#include <geventpp/http/response.hpp>
+#include <geventpp/net/stream_server.hpp>
+
+namespace gev::http {
+
+using Handler = std::function<void(Request&, Response&)>;
+
+struct Options {
+    net::ServerOptions net;
+    std::size_t max_request_line = 8 * 1024;
+    std::size_t max_header_bytes = 64 * 1024;
+    std::size_t max_headers = 100;
+    // Request.body() refuses larger bodies with 413; read_body() streams any size.
+    std::size_t max_body = 64 * 1024 * 1024;
+    // A connection waiting for its next request is closed after this.
+    Seconds keepalive_timeout = 15.0;
+    // Once a request started, its headers must be in within this (408 otherwise).
+    Seconds header_timeout = 10.0;
+    // 0: no limit.
+    std::size_t max_requests_per_connection = 0;
+    bool access_log = true;
+    std::string server_name = "geventpp";
+};
+
+class Server : public net::StreamServer {
+public:
+    Server(net::Address address, http::Handler handler, Options options = {});
+
+    // Serves one connection until it closes; what the StreamServer runs per connection.
+    // Public so an HTTP connection can be served from any socket (tests, custom servers).
+    static void serve_connection(net::Socket& sock, const net::Address& peer, const http::Handler& handler,
+                                 const Options& options);
+};
+
+// An HTTP server on `threads` hubs (see gev::net::serve) until SIGINT or SIGTERM.
+void serve(const net::Address& address, const http::Handler& handler, Options options = {}, std::size_t threads = 1,
+           std::function<void(std::uint16_t port)> on_listening = {});
+
+}  // namespace gev::http

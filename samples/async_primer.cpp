@@ -1,0 +1,118 @@
+// The seed document's demo server ("Primer to Asynchronous Applications", Bottle + gevent),
+// written with plain blocking calls:
+//
+//   @route('/stream')
+//   def stream():
+//       yield 'START'
+//       sleep(3)
+//       yield 'MIDDLE'
+//       sleep(5)
+//       yield 'END'
+//
+//   @route('/fetch')
+//   def fetch():
+//       body = gevent.queue.Queue()
+//       worker = SomeAsyncWorker()
+//       worker.on_data(body.put)
+//       worker.on_finish(lambda: body.put(StopIteration))
+//       worker.start()
+//       return body
+//
+//   run(host='0.0.0.0', port=8080, server='gevent')
+//
+// Routes: GET /hello (the benchmark target), GET /stream, GET /fetch, GET / (this list),
+// POST /upload (answers "received N bytes"); anything else is 404.
+// Run: build/samples/async_primer [--host 127.0.0.1] [--port 8080] [--threads 1] [--quiet]
+//      then: curl -N http://127.0.0.1:8080/stream
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include <geventpp/geventpp.hpp>
+#include <geventpp/http/router.hpp>
+#include <geventpp/http/server.hpp>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+const char* index_page = R"(<!DOCTYPE html>
+<html>
+<head><title>geventpp: asynchronous applications</title></head>
+<body>
+<h1>geventpp demo</h1>
+<ul>
+  <li><a href="/hello">/hello</a>: Hello, World!</li>
+  <li><a href="/stream">/stream</a>: START, 3 s later MIDDLE, 5 s later END, each as it is written</li>
+  <li><a href="/fetch">/fetch</a>: a Queue body, fed a chunk a second by a worker greenlet</li>
+  <li>POST /upload: reads the whole request body and says how many bytes came</li>
+</ul>
+</body>
+</html>
+)";
+
+// The seed's SomeAsyncWorker: produces data from elsewhere (a greenlet), a chunk a second.
+void some_async_worker(gev::http::BodyQueue body) {
+    gev::spawn([body] {
+        for (int i = 1; i <= 5; ++i) {
+            gev::sleep(1s);
+            body->put("chunk " + std::to_string(i) + "\n");  // worker.on_data(body.put)
+        }
+        body->close();  // worker.on_finish(lambda: body.put(StopIteration))
+    });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    std::string host = "127.0.0.1";
+    int port = 8080;
+    std::size_t threads = 1;
+    gev::http::Options options;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        const bool has_value = i + 1 < argc;
+        if (arg == "--host" && has_value) host = argv[++i];
+        else if (arg == "--port" && has_value) port = std::atoi(argv[++i]);
+        else if (arg == "--threads" && has_value) threads = static_cast<std::size_t>(std::atoi(argv[++i]));
+        else if (arg == "--quiet") options.access_log = false;
+        else {
+            std::fprintf(stderr, "usage: %s [--host H] [--port P] [--threads N] [--quiet]\n", argv[0]);
+            return 2;
+        }
+    }
+
+    gev::http::App app;
+    app.get("/hello", [](gev::http::Request&, gev::http::Response& response) {
+        response.set_header("Content-Type", "text/plain");
+        response.body = "Hello, World!";
+    });
+    app.get("/stream", [](gev::http::Request&, gev::http::Response& response) {
+        response.set_header("Content-Type", "text/plain");
+        response.write("START");
+        gev::sleep(3s);
+        response.write("MIDDLE");
+        gev::sleep(5s);
+        response.write("END");
+    });
+    app.get("/fetch", [] {
+        auto body = std::make_shared<gev::Queue<std::string>>();
+        some_async_worker(body);
+        return body;
+    });
+    app.get("/", [] { return std::string(index_page); });
+    app.post("/upload", [](gev::http::Request& request) {
+        std::size_t received = 0;
+        request.read_body([&](std::string_view piece) { received += piece.size(); });
+        return "received " + std::to_string(received) + " bytes";
+    });
+
+    gev::http::serve(gev::net::Address(host, static_cast<std::uint16_t>(port)), std::ref(app), options, threads,
+                     [&](std::uint16_t bound) {
+                         std::printf("Serving on http://%s:%u/ (%zu thread%s)\n", host.c_str(), bound, threads,
+                                     threads == 1 ? "" : "s");
+                     });
+    return 0;
+}
