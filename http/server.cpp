@@ -158,12 +158,12 @@ bool Connection::read_header() {
         return false;
     }
     if (ec == bhttp::error::header_limit) {
-        const std::string_view seen(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-        const auto eol = seen.find("\r\n");
-        if (eol == std::string_view::npos || eol > options_.max_request_line) {
-            refuse(414, "URI Too Long");
-        } else {
+        // Beast has parsed (and consumed) the request line once it is complete.
+        const bool request_line_done = !parser_->get().method_string().empty();
+        if (request_line_done) {
             refuse(431, "Request Header Fields Too Large");
+        } else {
+            refuse(414, "URI Too Long");
         }
         return false;
     }
@@ -276,6 +276,22 @@ void Connection::refuse(int status, std::string_view body) {
     boost::system::error_code ec;
     bhttp::write(sock_, res, ec);
     log(status, body.size());
+    // Lingering close: closing with unread request bytes would reset the connection and could
+    // destroy this answer before the client reads it. Read (and drop) what is still coming,
+    // briefly.
+    if (ec) return;
+    try {
+        sock_.shutdown(SHUT_WR);
+        Timeout linger(1.0);
+        char sink[16384];
+        for (std::size_t total = 0; total < 1024 * 1024;) {
+            const auto n = sock_.recv_into(sink, sizeof sink);
+            if (n == 0) break;
+            total += n;
+        }
+    } catch (const Timeout::Expired&) {
+    } catch (const net::SocketError&) {
+    }
 }
 
 void Connection::log(int status, std::size_t bytes) {
