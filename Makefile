@@ -6,7 +6,7 @@
 
 BUILD   ?= build
 PACKAGES = meson ninja-build pkg-config g++ libboost1.81-dev libboost-fiber1.81-dev \
-           libboost-context1.81-dev doctest-dev python3 strace
+           libboost-context1.81-dev doctest-dev python3 strace curl apache2-utils httperf wrk
 
 .PHONY: demo test bench deps build
 
@@ -27,7 +27,7 @@ test: build
 	meson test -C $(BUILD) --print-errorlogs
 
 demo: build
-	$(BUILD)/samples/producer_consumer
+	$(BUILD)/samples/async_primer --host 127.0.0.1 --port 8080
 
 bench: build
 	$(BUILD)/bench/runtime_bench

@@ -1,6 +1,11 @@
 // geventpp: gevent for C++. This umbrella header brings in every public header.
 #pragma once
 
+#include <geventpp/http/error.hpp>
+#include <geventpp/http/request.hpp>
+#include <geventpp/http/response.hpp>
+#include <geventpp/http/router.hpp>
+#include <geventpp/http/server.hpp>
 #include <geventpp/net/address.hpp>
 #include <geventpp/net/base_server.hpp>
 #include <geventpp/net/datagram_server.hpp>
