@@ -12,8 +12,10 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <geventpp/runtime/error.hpp>
+#include <geventpp/runtime/sleep.hpp>
 #include <geventpp/runtime/timeout.hpp>
 #include <optional>
 
@@ -33,10 +35,14 @@ struct Refusal {
     std::string reason;
 };
 
+// Takes over an idle connection (moving its socket out) and returns true, or returns false.
+using Parker = std::function<bool(std::size_t served)>;
+
 class Connection final : public detail::BodySource, public detail::BodySink {
 public:
-    Connection(net::Socket& sock, const net::Address& peer, const Handler& handler, const Options& options)
-        : sock_(sock), peer_(peer), handler_(handler), options_(options) {}
+    Connection(net::Socket& sock, const net::Address& peer, const Handler& handler, const Options& options,
+               std::size_t served = 0, Parker park = {})
+        : sock_(sock), peer_(peer), handler_(handler), options_(options), served_(served), park_(std::move(park)) {}
 
     void run();
 
@@ -66,6 +72,8 @@ private:
     bool chunked_ = false;
     std::size_t sent_body_ = 0;
     Clock::time_point started_at_;
+    std::size_t served_;
+    Parker park_;
 };
 
 std::string_view reason_phrase(int status) {
@@ -73,7 +81,7 @@ std::string_view reason_phrase(int status) {
 }
 
 void Connection::run() {
-    for (std::size_t served = 0;;) {
+    for (;;) {
         if (!read_header()) return;
         const auto& head = parser_->get();
         version_ = head.version();
@@ -82,7 +90,7 @@ void Connection::run() {
         continue_sent_ = false;
         chunked_ = false;
         sent_body_ = 0;
-        if (options_.max_requests_per_connection && ++served >= options_.max_requests_per_connection) {
+        if (options_.max_requests_per_connection && ++served_ >= options_.max_requests_per_connection) {
             keep_alive_ = false;
         }
         Request req(head.method_string(), head.target(), version_, head, peer_, *this, options_.max_body);
@@ -137,8 +145,10 @@ bool Connection::read_header() {
     parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     parser_->body_limit(boost::none);
     boost::system::error_code ec;
-    // Idle: wait for the first byte of the next request for up to keepalive_timeout.
+    // Idle: park the connection without a greenlet, or wait for the first byte of the next
+    // request for up to keepalive_timeout.
     if (buffer_.size() == 0) {
+        if (park_ && park_(served_)) return false;
         try {
             Timeout idle(options_.keepalive_timeout);
             auto space = buffer_.prepare(16 * 1024);
@@ -311,11 +321,70 @@ void Connection::log(int status, std::size_t bytes) {
 
 Server::Server(net::Address address, http::Handler handler, Options options)
     : net::StreamServer(
-          address,
-          [handler = std::move(handler), options](net::Socket& sock, const net::Address& peer) {
-              serve_connection(sock, peer, handler, options);
-          },
-          options.net) {}
+          address, [this](net::Socket& sock, const net::Address& peer) { serve(sock, peer, 0); }, options.net),
+      handler_(std::move(handler)),
+      options_(std::move(options)) {
+    if (options_.net.spawn > 0) options_.park_idle = false;  // a resumed connection must not wait for a slot
+}
+
+Server::~Server() { stop(0.0); }
+
+void Server::serve(net::Socket& sock, const net::Address& peer, std::size_t served) {
+    Parker parker;
+    if (options_.park_idle) parker = [&](std::size_t n) { return park(sock, peer, n); };
+    Connection c(sock, peer, handler_, options_, served, std::move(parker));
+    try {
+        c.run();
+    } catch (const net::SocketError&) {
+    }
+}
+
+bool Server::park(net::Socket& sock, const net::Address& peer, std::size_t served) {
+    if (stopping()) return false;
+    auto it = parked_.insert(parked_.end(), Parked{std::move(sock), peer, served, Clock::now()});
+    if (it->sock.notify_readable([this, it] { resume(it); })) return true;
+    sock = std::move(it->sock);  // data is there already: go on reading on this greenlet
+    parked_.erase(it);
+    return false;
+}
+
+void Server::resume(std::list<Parked>::iterator it) {
+    Parked p = std::move(*it);
+    parked_.erase(it);
+    spawn_handler(
+        [this](net::Socket& sock, const net::Address& peer, std::size_t served) {
+            struct Closer {
+                net::Socket& s;
+                ~Closer() { s.close(); }
+            } closer{sock};
+            serve(sock, peer, served);
+        },
+        std::move(p.sock), p.peer, p.served);
+}
+
+void Server::open() {
+    StreamServer::open();
+    if (!options_.park_idle) return;
+    // Closes parked connections idle for longer than keepalive_timeout, oldest first.
+    sweeper_ = spawn(SpawnOptions{"keep-alive sweeper " + address().to_string(), 0}, [this] {
+        const auto timeout = options_.keepalive_timeout.span();
+        const auto period = std::clamp<Clock::duration>(timeout / 4, std::chrono::milliseconds(10), std::chrono::seconds(1));
+        for (;;) {
+            gev::sleep(period);
+            const auto now = Clock::now();
+            while (!parked_.empty() && now - parked_.front().since >= timeout) {
+                parked_.front().sock.close();
+                parked_.pop_front();
+            }
+        }
+    });
+}
+
+void Server::stop_accepting() noexcept {
+    StreamServer::stop_accepting();
+    if (sweeper_) sweeper_.kill(GreenletExit{}, false);
+    parked_.clear();  // closes the idle connections
+}
 
 void serve(const net::Address& address, const http::Handler& handler, Options options, std::size_t threads,
            std::function<void(std::uint16_t)> on_listening) {

@@ -254,6 +254,20 @@ Address Socket::getpeername() const {
     return a;
 }
 
+bool Socket::notify_readable(std::function<void()> fn) {
+    if (fd_ < 0) throw SocketError(EBADF, "notify_readable: the socket is closed");
+    auto& reactor = watch_->reactor ? *watch_->reactor : gev::detail::Reactor::current("notify_readable");
+    reactor.ensure_registered(*watch_);
+    if (watch_->readable) {
+        char c;
+        const ssize_t r = ::recv(fd_, &c, 1, MSG_PEEK);
+        if (r >= 0 || !would_block(errno)) return false;  // data, end of stream or an error: read it
+        watch_->readable = false;
+    }
+    watch_->on_readable = std::move(fn);
+    return true;
+}
+
 void Socket::wait_read(Seconds timeout) {
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, 0) > 0) return;  // ready now: the edge may have been seen already

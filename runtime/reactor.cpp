@@ -37,22 +37,20 @@ Reactor& Reactor::current(const char* call) {
     return Hub::current()->impl().reactor;
 }
 
-namespace {
-void ensure_registered(Reactor& r, Watch& w) {
-    if (w.reactor == &r) return;
+void Reactor::ensure_registered(Watch& w) {
+    if (w.reactor == this) return;
     if (w.reactor) {
-        throw UsageError(
-            "a socket was used on a hub other than the one it first waited on — "
-            "use each socket from greenlets of one hub");
+        throw UsageError("a socket was used on a hub other than the one it first waited on — "
+                         "use each socket from greenlets of one hub");
     }
-    r.add(w);
+    add(w);
 }
-}  // namespace
 
 void Reactor::remove(Watch& w) noexcept {
     ::epoll_ctl(epfd_, EPOLL_CTL_DEL, w.fd, nullptr);
     --registered_;
     w.reactor = nullptr;
+    w.on_readable = nullptr;
     SpinGuard lk(w.lock);
     w.closed = true;
     w.readers.notify_all();
@@ -60,7 +58,7 @@ void Reactor::remove(Watch& w) noexcept {
 }
 
 bool Reactor::wait(Watch& w, bool for_write, TimePoint deadline) {
-    ensure_registered(*this, w);
+    ensure_registered(w);
     bool& ready = for_write ? w.writable : w.readable;
     WaitList& waiters = for_write ? w.writers : w.readers;
     SpinGuard lk(w.lock);
@@ -81,16 +79,22 @@ int Reactor::harvest() noexcept {
         for (int i = 0; i < n; ++i) {
             auto& w = *static_cast<Watch*>(events[i].data.ptr);
             const auto e = events[i].events;
-            SpinGuard lk(w.lock);
-            if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) w.eof = true;
-            if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-                w.readable = true;
-                w.readers.notify_all();
+            std::function<void()> callback;
+            {
+                SpinGuard lk(w.lock);
+                if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) w.eof = true;
+                if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+                    w.readable = true;
+                    w.readers.notify_all();
+                    callback = std::move(w.on_readable);
+                    w.on_readable = nullptr;
+                }
+                if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
+                    w.writable = true;
+                    w.writers.notify_all();
+                }
             }
-            if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
-                w.writable = true;
-                w.writers.notify_all();
-            }
+            if (callback) callback();
         }
         if (n < 256) return total;
     }

@@ -9,6 +9,8 @@
 
 #include <sys/epoll.h>
 
+#include <functional>
+
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <geventpp/runtime/detail/park.hpp>
 
@@ -30,6 +32,9 @@ struct Watch {
     Spinlock lock;
     WaitList readers;
     WaitList writers;
+    // Called once, from the hub's loop, at the next readable edge, with no greenlet waiting
+    // (an idle keep-alive connection parks this way). Must not block.
+    std::function<void()> on_readable;
 };
 
 class Reactor {
@@ -45,6 +50,8 @@ public:
     void add(Watch& w);
     // Unregisters w.fd and wakes whoever waits on it (they see `closed`).
     void remove(Watch& w) noexcept;
+    // Registers w with this reactor unless it already is; UsageError if it belongs to another.
+    void ensure_registered(Watch& w);
 
     // Waits until w is readable (writable), registering it first if needed; false if the
     // deadline passed first. Throws on kill and Timeout like every blocking call.

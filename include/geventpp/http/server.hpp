@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <list>
 #include <string>
 
 #include <geventpp/http/request.hpp>
@@ -46,6 +47,9 @@ struct Options {
     Seconds header_timeout = 10.0;
     // 0: no limit.
     std::size_t max_requests_per_connection = 0;
+    // An idle keep-alive connection holds no greenlet: it waits in the hub's epoll and gets a
+    // greenlet again when its next request arrives (not with a net.spawn limit).
+    bool park_idle = true;
     bool access_log = true;
     std::string server_name = "geventpp";
 };
@@ -53,11 +57,33 @@ struct Options {
 class Server : public net::StreamServer {
 public:
     Server(net::Address address, http::Handler handler, Options options = {});
+    ~Server() override;
 
-    // Serves one connection until it closes; what the StreamServer runs per connection.
-    // Public so an HTTP connection can be served from any socket (tests, custom servers).
+    // Keep-alive connections parked between requests, holding no greenlet.
+    std::size_t idle_connections() const noexcept { return parked_.size(); }
+
+    // Serves one connection until it closes, on the calling greenlet (no parking): for
+    // serving HTTP on a socket from elsewhere.
     static void serve_connection(net::Socket& sock, const net::Address& peer, const http::Handler& handler,
                                  const Options& options);
+
+private:
+    struct Parked {
+        net::Socket sock;
+        net::Address peer;
+        std::size_t served;
+        Clock::time_point since;
+    };
+    void serve(net::Socket& sock, const net::Address& peer, std::size_t served);
+    bool park(net::Socket& sock, const net::Address& peer, std::size_t served);
+    void resume(std::list<Parked>::iterator it);
+    void open() override;
+    void stop_accepting() noexcept override;
+
+    http::Handler handler_;
+    Options options_;
+    std::list<Parked> parked_;  // oldest first
+    AnyGreenlet sweeper_;
 };
 
 // An HTTP server on `threads` hubs (see gev::net::serve) until SIGINT or SIGTERM.

@@ -86,6 +86,12 @@ public:
     Address getsockname() const;
     Address getpeername() const;
 
+    // Without a greenlet waiting: calls fn once, from the hub's loop, when the socket has
+    // something to read (data, end of stream or an error). fn must not block (spawn a greenlet).
+    // Returns false, and keeps nothing, when the socket may be readable right now: read it
+    // instead. A server parks idle keep-alive connections this way; closing the socket drops fn.
+    bool notify_readable(std::function<void()> fn);
+
     // gevent.socket.wait_read / wait_write: block until ready. Throws SocketTimeout.
     void wait_read(Seconds timeout = {});
     void wait_write(Seconds timeout = {});

@@ -29,11 +29,12 @@ public:
     StreamServer(Socket listener, Handler handler, ServerOptions options = {});
     ~StreamServer() override;
 
-private:
+protected:
     void open() override;
     void serve_loop() override;
     void stop_accepting() noexcept override { listener_.close(); }
 
+private:
     Handler handler_;
     Socket listener_;
 };
