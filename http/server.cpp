@@ -1,8 +1,5 @@
-#include <geventpp/http/error.hpp>
-#include <geventpp/http/server.hpp>
-
+#include <algorithm>
 #include <boost/asio/write.hpp>
-#include <geventpp/net/serve.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
@@ -12,15 +9,17 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <algorithm>
 #include <cstdio>
+#include <geventpp/http/error.hpp>
+#include <geventpp/http/request.hpp>
+#include <geventpp/http/server.hpp>
+#include <geventpp/net/serve.hpp>
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/sleep.hpp>
 #include <geventpp/runtime/timeout.hpp>
 #include <optional>
 
 #include "detail/http_date.hpp"
-#include <geventpp/http/request.hpp>
 
 namespace gev::http {
 
@@ -73,6 +72,7 @@ private:
     std::size_t sent_body_ = 0;
     Clock::time_point started_at_;
     std::size_t served_;
+    std::size_t resumed_at_ = served_;
     Parker park_;
 };
 
@@ -90,7 +90,8 @@ void Connection::run() {
         continue_sent_ = false;
         chunked_ = false;
         sent_body_ = 0;
-        if (options_.max_requests_per_connection && ++served_ >= options_.max_requests_per_connection) {
+        ++served_;
+        if (options_.max_requests_per_connection && served_ >= options_.max_requests_per_connection) {
             keep_alive_ = false;
         }
         Request req(head.method_string(), head.target(), version_, head, peer_, *this, options_.max_body);
@@ -148,7 +149,8 @@ bool Connection::read_header() {
     // Idle: park the connection without a greenlet, or wait for the first byte of the next
     // request for up to keepalive_timeout.
     if (buffer_.size() == 0) {
-        if (park_ && park_(served_)) return false;
+        // A connection resumed from parking was resumed because its next request is there.
+        if (park_ && served_ > resumed_at_ && park_(served_)) return false;
         try {
             Timeout idle(options_.keepalive_timeout);
             auto space = buffer_.prepare(16 * 1024);
@@ -327,7 +329,9 @@ Server::Server(net::Address address, http::Handler handler, Options options)
     if (options_.net.spawn > 0) options_.park_idle = false;  // a resumed connection must not wait for a slot
 }
 
-Server::~Server() { stop(0.0); }
+Server::~Server() {
+    stop(0.0);
+}
 
 void Server::serve(net::Socket& sock, const net::Address& peer, std::size_t served) {
     Parker parker;
@@ -368,7 +372,8 @@ void Server::open() {
     // Closes parked connections idle for longer than keepalive_timeout, oldest first.
     sweeper_ = spawn(SpawnOptions{"keep-alive sweeper " + address().to_string(), 0}, [this] {
         const auto timeout = options_.keepalive_timeout.span();
-        const auto period = std::clamp<Clock::duration>(timeout / 4, std::chrono::milliseconds(10), std::chrono::seconds(1));
+        const auto period =
+            std::clamp<Clock::duration>(timeout / 4, std::chrono::milliseconds(10), std::chrono::seconds(1));
         for (;;) {
             gev::sleep(period);
             const auto now = Clock::now();
@@ -388,14 +393,13 @@ void Server::stop_accepting() noexcept {
 
 void serve(const net::Address& address, const http::Handler& handler, Options options, std::size_t threads,
            std::function<void(std::uint16_t)> on_listening) {
-    net::serve(
-        address,
-        [&](const net::Address& a, const net::ServerOptions& o) {
-            Options per_hub = options;
-            per_hub.net = o;
-            return std::make_unique<Server>(a, handler, per_hub);
-        },
-        {.threads = threads, .server = options.net, .on_listening = std::move(on_listening)});
+    net::serve(address,
+               [&](const net::Address& a, const net::ServerOptions& o) {
+                   Options per_hub = options;
+                   per_hub.net = o;
+                   return std::make_unique<Server>(a, handler, per_hub);
+               },
+               {.threads = threads, .server = options.net, .on_listening = std::move(on_listening)});
 }
 
 void Server::serve_connection(net::Socket& sock, const net::Address& peer, const http::Handler& handler,
