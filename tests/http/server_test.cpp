@@ -5,6 +5,7 @@
 #include <geventpp/http/router.hpp>
 #include <geventpp/http/server.hpp>
 #include <stdexcept>
+#include <vector>
 #include <string>
 
 #include "../capture_stderr.hpp"
@@ -317,5 +318,33 @@ TEST_CASE("a_body_shorter_than_its_content_length_disturbs_no_one") {
             s.sendall("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly this");
         }  // and vanish
         CHECK(has(roundtrip(port, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), "Hello, World!"));
+    });
+}
+
+TEST_CASE("an_idle_keep_alive_connection_holds_no_greenlet_and_wakes_for_its_next_request") {
+    gev::run([] {
+        static gev::http::App app = demo_app();
+        gev::http::Options o;
+        o.access_log = false;
+        gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), o);
+        server.start();
+        auto* hub = gev::Hub::current();
+        const auto base = hub->greenlet_count();
+        std::vector<gev::net::Socket> clients;
+        for (int i = 0; i < 20; ++i) {
+            clients.push_back(gev::net::create_connection("127.0.0.1", server.server_port(), 5.0));
+            clients.back().sendall("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+        }
+        for (auto& c : clients) CHECK(has(c.recv(65536), "Hello, World!"));
+        gev::sleep(20ms);
+        CHECK(server.idle_connections() == 20);
+        CHECK(hub->greenlet_count() == base);  // no greenlet per idle connection
+        for (auto& c : clients) c.sendall("GET /hello/again HTTP/1.1\r\nHost: x\r\n\r\n");
+        for (auto& c : clients) CHECK(has(c.recv(65536), "Hello again"));
+        gev::sleep(20ms);
+        CHECK(server.idle_connections() == 20);
+        server.stop(0.1);
+        CHECK(server.idle_connections() == 0);
+        for (auto& c : clients) CHECK(c.recv(100).empty());  // closed by stop
     });
 }
