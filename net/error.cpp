@@ -12,6 +12,8 @@ void throw_socket_error(int err, const char* call) {
         case ECONNRESET:
         case EPIPE:
             throw ConnectionReset(err, what);
+        case ETIMEDOUT:
+            throw SocketTimeout(what);
         default:
             throw SocketError(err, what);
     }

@@ -1,6 +1,7 @@
 // geventpp: gevent for C++. This umbrella header brings in every public header.
 #pragma once
 
+#include <geventpp/http/client.hpp>
 #include <geventpp/http/error.hpp>
 #include <geventpp/http/request.hpp>
 #include <geventpp/http/response.hpp>

@@ -5,45 +5,19 @@ import asyncio
 import os
 import re
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import sample_process  # noqa: E402
+
 SAMPLES = sys.argv.pop(1) if len(sys.argv) > 1 else "build/samples"
 
 
-class Sample:
-    """Runs a sample with stdout in a file; waits for a line matching `ready`."""
-
-    def __init__(self, name, *args, ready=None, env=None):
-        self.out = tempfile.NamedTemporaryFile("w+", prefix="gevtest-", delete=False)
-        self.proc = subprocess.Popen([os.path.join(SAMPLES, name), *map(str, args)], stdout=self.out,
-                                     stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
-        self.match = None
-        if ready:
-            deadline = time.time() + 10
-            while time.time() < deadline and not self.match:
-                self.match = re.search(ready, self.text())
-                time.sleep(0.01)
-            if not self.match:
-                self.stop()
-                raise AssertionError(f"{name} never printed {ready!r}: {self.text()!r}")
-
-    def text(self):
-        with open(self.out.name) as f:
-            return f.read()
-
-    def wait(self, timeout=20):
-        self.proc.wait(timeout)
-        return self.text()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        os.unlink(self.out.name)
+def Sample(name, *args, **kw):
+    return sample_process.Sample(SAMPLES, name, *args, **kw)
 
 
 class EchoServerTest(unittest.TestCase):
