@@ -6,7 +6,7 @@
 
 BUILD   ?= build
 PACKAGES = meson ninja-build pkg-config g++ libboost1.81-dev libboost-fiber1.81-dev \
-           libboost-context1.81-dev doctest-dev python3 strace curl apache2-utils httperf wrk
+           libboost-context1.81-dev doctest-dev nlohmann-json3-dev python3 strace curl apache2-utils httperf wrk
 
 .PHONY: demo test bench deps build
 

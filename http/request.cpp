@@ -55,9 +55,8 @@ std::string_view Request::header(std::string_view name) const {
     return it == headers_.end() ? std::string_view{} : std::string_view(it->value());
 }
 
-std::map<std::string, std::string> Request::query() const {
+std::map<std::string, std::string> parse_urlencoded(std::string_view rest) {
     std::map<std::string, std::string> out;
-    std::string_view rest = query_string_;
     while (!rest.empty()) {
         const auto amp = rest.find('&');
         const auto pair = rest.substr(0, amp);
@@ -68,6 +67,17 @@ std::map<std::string, std::string> Request::query() const {
             eq == std::string_view::npos ? std::string{} : url_decode(pair.substr(eq + 1), true);
     }
     return out;
+}
+
+std::map<std::string, std::string> Request::query() const {
+    return parse_urlencoded(query_string_);
+}
+
+std::map<std::string, std::string> Request::forms() {
+    if (header("Content-Type").substr(0, 33) != "application/x-www-form-urlencoded") {
+        abort(415, "Expected an application/x-www-form-urlencoded body");
+    }
+    return parse_urlencoded(body());
 }
 
 std::string Request::cookie(std::string_view name) const {

@@ -3,10 +3,12 @@
 
 #include <geventpp/http/client.hpp>
 #include <geventpp/http/error.hpp>
+#include <geventpp/http/json.hpp>
 #include <geventpp/http/request.hpp>
 #include <geventpp/http/response.hpp>
 #include <geventpp/http/router.hpp>
 #include <geventpp/http/server.hpp>
+#include <geventpp/http/static_file.hpp>
 #include <geventpp/net/address.hpp>
 #include <geventpp/net/base_server.hpp>
 #include <geventpp/net/datagram_server.hpp>

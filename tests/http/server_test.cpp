@@ -5,10 +5,11 @@
 #include <geventpp/http/router.hpp>
 #include <geventpp/http/server.hpp>
 #include <stdexcept>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "../capture_stderr.hpp"
+#include "raw_client.hpp"
 
 using namespace std::chrono_literals;
 using gev::http::Request;
@@ -71,18 +72,6 @@ void with_server(F&& body, gev::http::Options options = {}) {
     });
 }
 
-// Sends `request` and returns everything the server sends until it closes the connection.
-std::string roundtrip(std::uint16_t port, const std::string& request, gev::Seconds timeout = 5.0) {
-    auto s = gev::net::create_connection("127.0.0.1", port, timeout);
-    s.sendall(request);
-    std::string out;
-    for (std::string piece; !(piece = s.recv(65536)).empty();) out += piece;
-    return out;
-}
-
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
 }  // namespace
 
 TEST_CASE("get_hello_answers_200_with_length_date_and_server") {
@@ -100,9 +89,9 @@ TEST_CASE("get_hello_answers_200_with_length_date_and_server") {
 TEST_CASE("keep_alive_and_pipelined_requests_are_answered_in_order") {
     with_server([](auto port) {
         auto r = roundtrip(port,
-                          "GET /hello/ann HTTP/1.1\r\nHost: x\r\n\r\n"
-                          "GET /item/42 HTTP/1.1\r\nHost: x\r\n\r\n"
-                          "GET /files/a/b.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                           "GET /hello/ann HTTP/1.1\r\nHost: x\r\n\r\n"
+                           "GET /item/42 HTTP/1.1\r\nHost: x\r\n\r\n"
+                           "GET /files/a/b.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         const auto a = r.find("Hello ann"), b = r.find("item 42"), c = r.find("file a/b.txt");
         CHECK(a != std::string::npos);
         CHECK(b != std::string::npos);
@@ -158,14 +147,17 @@ TEST_CASE("head_answers_the_headers_without_the_body") {
 
 TEST_CASE("request_bodies_plain_chunked_with_trailers_and_expect_continue") {
     with_server([](auto port) {
-        auto r = roundtrip(port, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+        auto r =
+            roundtrip(port, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
         CHECK(r.substr(r.size() - 5) == "hello");
         auto c = roundtrip(port,
-                          "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                          "3\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: yes\r\n\r\n");
+                           "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                           "3\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: yes\r\n\r\n");
         CHECK(c.substr(c.size() - 5) == "abcde");
         auto s = gev::net::create_connection("127.0.0.1", port, 5.0);
-        s.sendall("POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n");
+        s.sendall(
+            "POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\nConnection: "
+            "close\r\n\r\n");
         CHECK(starts_with(s.recv(1000), "HTTP/1.1 100 Continue\r\n\r\n"));
         s.sendall("data");
         std::string rest;
@@ -195,8 +187,8 @@ TEST_CASE("a_handler_that_throws_gets_500_and_the_connection_stays_usable") {
     CaptureStderr err;
     with_server([](auto port) {
         auto r = roundtrip(port,
-                          "GET /throw HTTP/1.1\r\nHost: x\r\n\r\n"
-                          "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                           "GET /throw HTTP/1.1\r\nHost: x\r\n\r\n"
+                           "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         CHECK(starts_with(r, "HTTP/1.1 500 Internal Server Error"));
         CHECK(has(r, "Hello, World!"));
         auto late = roundtrip(port, "GET /throw-late HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -214,9 +206,10 @@ TEST_CASE("malformed_requests_get_400_and_the_connection_closes") {
         CHECK(starts_with(roundtrip(port, "GET /hello HTTP/1.1\r\nNoColonHere\r\n\r\n"), "HTTP/1.1 400"));
         CHECK(starts_with(roundtrip(port, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"), "HTTP/1.1 400"));
         // Content-Length and Transfer-Encoding together: refused, no request smuggling.
-        auto smuggle = roundtrip(port,
-                                "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                "0\r\n\r\nGET /hello HTTP/1.1\r\n\r\n");
+        auto smuggle =
+            roundtrip(port,
+                      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "0\r\n\r\nGET /hello HTTP/1.1\r\n\r\n");
         CHECK(starts_with(smuggle, "HTTP/1.1 400"));
         CHECK_FALSE(has(smuggle, "Hello, World!"));
     });
@@ -238,11 +231,12 @@ TEST_CASE("limits_answer_414_431_and_413") {
             CHECK(starts_with(roundtrip(port, many + "\r\n"), "HTTP/1.1 431"));
             CHECK(starts_with(
                 roundtrip(port, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\nConnection: close\r\n\r\n" +
-                                   std::string(20, 'c')),
+                                    std::string(20, 'c')),
                 "HTTP/1.1 413"));
             // read_body streams any size.
-            auto big = roundtrip(port, "POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n" +
-                                          std::string(100000, 'd'));
+            auto big = roundtrip(
+                port, "POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n" +
+                          std::string(100000, 'd'));
             CHECK(big.substr(big.size() - 6) == "100000");
         },
         o);
@@ -301,10 +295,11 @@ TEST_CASE("max_requests_per_connection_closes_after_the_last") {
     with_server(
         [](auto port) {
             auto r = roundtrip(port,
-                              "GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
-                              "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+                               "GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
             std::size_t count = 0;
-            for (auto at = r.find("HTTP/1.1 200"); at != std::string::npos; at = r.find("HTTP/1.1 200", at + 1)) ++count;
+            for (auto at = r.find("HTTP/1.1 200"); at != std::string::npos; at = r.find("HTTP/1.1 200", at + 1))
+                ++count;
             CHECK(count == 2);
             CHECK(has(r, "Connection: close"));
         },

@@ -7,15 +7,14 @@
 // A Request lives for one handler call, on the connection's greenlet.
 #pragma once
 
+#include <boost/beast/http/fields.hpp>
 #include <cstdint>
 #include <functional>
+#include <geventpp/net/address.hpp>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/beast/http/fields.hpp>
-#include <geventpp/net/address.hpp>
 
 namespace gev::http {
 
@@ -33,8 +32,9 @@ protected:
 
 class Request {
 public:
-    Request(std::string_view method, std::string_view target, unsigned version, const boost::beast::http::fields& headers,
-            const net::Address& remote, detail::BodySource& body, std::size_t max_body);
+    Request(std::string_view method, std::string_view target, unsigned version,
+            const boost::beast::http::fields& headers, const net::Address& remote, detail::BodySource& body,
+            std::size_t max_body);
 
     std::string_view method() const noexcept { return method_; }
     // The request target as sent: path and query.
@@ -52,6 +52,8 @@ public:
 
     // The query string, decoded; a repeated name keeps its last value.
     std::map<std::string, std::string> query() const;
+    // A form body (application/x-www-form-urlencoded), decoded: reads the body.
+    std::map<std::string, std::string> forms();
     // A cookie's value, "" when absent.
     std::string cookie(std::string_view name) const;
 
@@ -79,5 +81,7 @@ private:
 
 // Percent-decoding; with `plus_is_space`, '+' becomes ' ' (query strings and forms).
 std::string url_decode(std::string_view s, bool plus_is_space = false);
+// "a=1&b=x+y" -> {a: "1", b: "x y"}; a repeated name keeps its last value.
+std::map<std::string, std::string> parse_urlencoded(std::string_view s);
 
 }  // namespace gev::http

@@ -8,7 +8,8 @@
 //   gev::http::Server server({"127.0.0.1", 8080}, std::ref(app));
 //
 // A route function may take (Request&, Response&), (Request&) or nothing, and return void, a
-// string (the body) or a BodyQueue (streamed until the queue is closed). Wildcards: <name>
+// string (the body), a BodyQueue (streamed until the queue is closed) or a JSON value
+// (nlohmann::json, anything with dump(): sent as application/json). Wildcards: <name>
 // (one path segment), <name:int>, <name:float>, <name:path> (the rest, slashes included).
 // A path that matches no route gets 404; one that matches with another method 405 with an
 // Allow header; HEAD is served by the GET route. Routes are added before serving; App is then
@@ -16,15 +17,14 @@
 #pragma once
 
 #include <functional>
+#include <geventpp/http/error.hpp>
+#include <geventpp/http/request.hpp>
+#include <geventpp/http/response.hpp>
 #include <map>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
-
-#include <geventpp/http/error.hpp>
-#include <geventpp/http/request.hpp>
-#include <geventpp/http/response.hpp>
 
 namespace gev::http {
 
@@ -87,6 +87,9 @@ private:
                 call();
             } else if constexpr (std::is_convertible_v<R, BodyQueue>) {
                 res.stream(call());
+            } else if constexpr (requires(const R& r) { r.dump(); }) {
+                res.set_header("Content-Type", "application/json");
+                res.body = call().dump();
             } else {
                 res.body = std::string(call());
             }

@@ -1,0 +1,21 @@
+// Raw-bytes HTTP exchanges for the black-box server tests.
+#pragma once
+
+#include <geventpp/net/socket.hpp>
+#include <string>
+
+// Sends `request` and returns everything the server sends until it closes the connection.
+inline std::string roundtrip(std::uint16_t port, const std::string& request, gev::Seconds timeout = 5.0) {
+    auto s = gev::net::create_connection("127.0.0.1", port, timeout);
+    s.sendall(request);
+    std::string out;
+    for (std::string piece; !(piece = s.recv(65536)).empty();) out += piece;
+    return out;
+}
+
+inline bool starts_with(const std::string& s, const std::string& prefix) {
+    return s.rfind(prefix, 0) == 0;
+}
+inline bool has(const std::string& s, const std::string& part) {
+    return s.find(part) != std::string::npos;
+}
