@@ -5,13 +5,20 @@
 #   make bench  build and run the benchmarks
 
 BUILD   ?= build
+BENCH_PACKAGES = nginx-light golang-go python3-gevent python3-bottle
 PACKAGES = meson ninja-build pkg-config g++ libboost1.81-dev libboost-fiber1.81-dev \
            libboost-context1.81-dev doctest-dev nlohmann-json3-dev python3 strace curl apache2-utils httperf wrk
 
-.PHONY: demo test bench deps build
+.PHONY: demo test bench deps bench-deps install-missing build
 
 deps:
-	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	@$(MAKE) --no-print-directory install-missing WANT="$(PACKAGES)"
+
+bench-deps:
+	@$(MAKE) --no-print-directory install-missing WANT="$(PACKAGES) $(BENCH_PACKAGES)"
+
+install-missing:
+	@missing=$$(for p in $(WANT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing: $$missing"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
@@ -29,6 +36,7 @@ test: build
 demo: build
 	$(BUILD)/samples/async_primer --host 127.0.0.1 --port 8080
 
-bench: build
+bench: bench-deps build
 	$(BUILD)/bench/runtime_bench
 	/usr/bin/python3 bench/echo_bench.py $(BUILD) 5
+	/usr/bin/python3 bench/http_bench.py $(BUILD) 5

@@ -7,62 +7,35 @@ round trips per server core, and our ratios. Then RSS per idle connection with 1
 connections held open.
 Usage: echo_bench.py <build dir> [seconds per run]"""
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
 
+from benchlib import cpu_seconds, free_port, rss_kib, start_pinned, stop
+
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 5
 CONNS, SIZE, ROUNDS = 64, 64, 3
 SERVERS = {"geventpp": "bench/echo_gev", "asio callbacks": "bench/echo_asio", "C epoll (limit)": "bench/echo_epoll"}
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(binary, port):
-    proc = subprocess.Popen(["taskset", "-c", "0", os.path.join(BUILD, binary), str(port)])
-    for _ in range(500):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc
-        except OSError:
-            time.sleep(0.01)
-    proc.kill()
-    raise RuntimeError(f"{binary} did not start")
-
-
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def rss_kib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+    return start_pinned([os.path.join(BUILD, binary), str(port)], port)
 
 
 def throughput_run(binary):
     port = free_port()
     server = start(binary, port)
     try:
-        cpu0, t0 = cpu_seconds(server.pid), time.time()
+        cpu0, t0 = cpu_seconds(server), time.time()
         out = subprocess.run(["taskset", "-c", "1", os.path.join(BUILD, "bench/echo_load"), str(port), str(CONNS),
                               str(SECONDS), str(SIZE)], capture_output=True, text=True, check=True).stdout
-        share = (cpu_seconds(server.pid) - cpu0) / (time.time() - t0)
+        share = (cpu_seconds(server) - cpu0) / (time.time() - t0)
         rate, p99 = map(float, out.split())
         return rate, p99, share
     finally:
-        server.kill()
-        server.wait()
+        stop(server)
 
 
 def idle_run(binary, conns=10000):
@@ -70,18 +43,17 @@ def idle_run(binary, conns=10000):
     server = start(binary, port)
     try:
         time.sleep(0.2)
-        before = rss_kib(server.pid)
+        before = rss_kib(server)
         load = subprocess.Popen([os.path.join(BUILD, "bench/echo_load"), str(port), str(conns), "0", "0", "1"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert load.stdout.readline().strip() == "ready"
         time.sleep(1.0)
-        after = rss_kib(server.pid)
+        after = rss_kib(server)
         load.stdin.close()
         load.wait()
         return (after - before) / conns
     finally:
-        server.kill()
-        server.wait()
+        stop(server)
 
 
 def main():

@@ -18,17 +18,12 @@ import sys
 import tempfile
 import time
 
+from benchlib import cpu_seconds, free_port, rss_kib, start_pinned, stop
+
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 SECONDS = sys.argv[2] if len(sys.argv) > 2 else "5"
 HERE = os.path.dirname(os.path.abspath(__file__))
 TMP = tempfile.mkdtemp(prefix="gevbench-")
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def nginx_cmd(port):
@@ -61,51 +56,7 @@ SERVERS = {
 
 
 def start(name, port):
-    env = {**os.environ, "GOMAXPROCS": "1"}
-    proc = subprocess.Popen(["taskset", "-c", "0", *SERVERS[name](port)], env=env, stdout=subprocess.DEVNULL)
-    for _ in range(1000):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc
-        except OSError:
-            time.sleep(0.01)
-    proc.kill()
-    raise RuntimeError(f"{name} did not start")
-
-
-def pids(proc):
-    """The server and its children (nginx forks its worker)."""
-    out = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
-    return [proc.pid] + [int(p) for p in out]
-
-
-def cpu_seconds(proc):
-    total = 0
-    for pid in pids(proc):
-        try:
-            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / TICK
-        except OSError:
-            pass
-    return total
-
-
-def rss_kib(proc):
-    total = 0
-    for pid in pids(proc):
-        for line in open(f"/proc/{pid}/status"):
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-    return total
-
-
-def stop(proc):
-    for pid in reversed(pids(proc)):
-        try:
-            os.kill(pid, 9)
-        except OSError:
-            pass
-    proc.wait()
+    return start_pinned(SERVERS[name](port), port, env={**os.environ, "GOMAXPROCS": "1"})
 
 
 def wrk_run(name):
