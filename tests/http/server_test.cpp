@@ -52,6 +52,12 @@ gev::http::App demo_app() {
     });
     app.get("/teapot", [] { gev::http::abort(418, "short and stout"); });
     app.get("/moved", [] { gev::http::redirect("/hello"); });
+    app.get("/forever", [](Request&, Response& r) {
+        for (;;) {
+            r.write("tick\n");
+            gev::sleep(5ms);
+        }
+    });
     app.get("/cookie", [](Request& q, Response& r) {
         r.set_cookie("seen", "yes", "Path=/");
         return "had " + q.cookie("id");
@@ -341,5 +347,36 @@ TEST_CASE("an_idle_keep_alive_connection_holds_no_greenlet_and_wakes_for_its_nex
         server.stop(0.1);
         CHECK(server.idle_connections() == 0);
         for (auto& c : clients) CHECK(c.recv(100).empty());  // closed by stop
+    });
+}
+
+TEST_CASE("error_pages_replace_the_body_of_their_status") {
+    gev::run([] {
+        gev::http::App app = demo_app();
+        app.error(404, [](const gev::http::HTTPError&) { return std::string("custom not found"); });
+        gev::http::Options o;
+        o.access_log = false;
+        gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), o);
+        server.start();
+        auto r = roundtrip(server.server_port(), "GET /missing HTTP/1.0\r\n\r\n");
+        CHECK(starts_with(r, "HTTP/1.0 404"));
+        CHECK(r.substr(r.size() - 16) == "custom not found");
+        server.stop(0.1);
+    });
+}
+
+TEST_CASE("a_truncated_request_or_a_client_vanishing_mid_stream_disturbs_no_one") {
+    with_server([](auto port) {
+        {
+            auto s = gev::net::create_connection("127.0.0.1", port, 5.0);
+            s.sendall("GET /hel");  // and vanish mid-request-line
+        }
+        {
+            auto s = gev::net::create_connection("127.0.0.1", port, 5.0);
+            s.sendall("GET /forever HTTP/1.1\r\nHost: x\r\n\r\n");
+            CHECK(has(s.recv(4096), "tick"));
+        }  // vanish while the server streams to us
+        gev::sleep(50ms);  // the server's next writes fail
+        CHECK(has(roundtrip(port, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), "Hello, World!"));
     });
 }
