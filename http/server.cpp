@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -63,6 +64,7 @@ private:
     const Handler& handler_;
     const Options& options_;
     beast::flat_buffer buffer_;
+    std::string head_buf_;
     std::optional<bhttp::request_parser<bhttp::buffer_body>> parser_;
     unsigned version_ = 11;
     bool head_ = false;
@@ -227,7 +229,7 @@ void Connection::read_body(const std::function<void(std::string_view)>& sink) {
 
 void Connection::start_stream(Response& r) {
     bhttp::response<bhttp::empty_body> res(static_cast<bhttp::status>(r.status()), version_);
-    for (const auto& f : r.headers()) res.insert(f.name_string(), f.value());
+    static_cast<bhttp::fields&>(res) = std::move(r.headers());  // the handler's headers, moved
     res.set(bhttp::field::server, options_.server_name);
     res.set(bhttp::field::date, detail::http_date());
     if (version_ == 11 && !head_) {
@@ -261,20 +263,29 @@ void Connection::finish_stream() {
 
 void Connection::respond_whole(Response& r) {
     bhttp::response<bhttp::string_body> res(static_cast<bhttp::status>(r.status()), version_);
-    for (const auto& f : r.headers()) res.insert(f.name_string(), f.value());
+    static_cast<bhttp::fields&>(res) = std::move(r.headers());  // the handler's headers, moved
     res.set(bhttp::field::server, options_.server_name);
     res.set(bhttp::field::date, detail::http_date());
     if (!res.count(bhttp::field::content_type)) res.set(bhttp::field::content_type, "text/html; charset=utf-8");
     res.keep_alive(keep_alive_);
     res.body() = std::move(r.body);
     res.prepare_payload();
-    bhttp::response_serializer<bhttp::string_body> sr(res);
-    if (head_) {
-        bhttp::write_header(sock_, sr);
-    } else {
-        bhttp::write(sock_, sr);
+    // The status line and fields into one buffer, sent with the body in one sendmsg. Beast's
+    // serializer does the same as a sequence of ~10 small buffers whose iteration cost a
+    // quarter of the server's instructions (bench/README.md).
+    head_buf_.clear();
+    head_buf_.append(version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    head_buf_.append(std::to_string(res.result_int())).append(" ");
+    head_buf_.append(res.reason()).append("\r\n");
+    for (const auto& f : res) {
+        head_buf_.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
     }
-    log(r.status(), head_ ? 0 : res.body().size());
+    head_buf_.append("\r\n");
+    const std::string& body = res.body();
+    const std::array<boost::asio::const_buffer, 2> out{boost::asio::buffer(head_buf_),
+                                                       boost::asio::buffer(body.data(), head_ ? 0 : body.size())};
+    boost::asio::write(sock_, out);
+    log(r.status(), head_ ? 0 : body.size());
 }
 
 void Connection::refuse(int status, std::string_view body) {
