@@ -10,13 +10,26 @@
 namespace gev {
 namespace detail {
 
-std::string next_greenlet_name() {
-    static std::atomic<std::uint64_t> counter{0};
-    return "Greenlet-" + std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+namespace {
+std::atomic<std::uint64_t> greenlet_ids{0};
 }
 
 GreenletState::GreenletState(std::string name, bool report_errors)
-    : name_(std::move(name)), report_errors_(report_errors) {}
+    : name_(std::move(name)),
+      id_(greenlet_ids.fetch_add(1, std::memory_order_relaxed)),
+      report_errors_(report_errors) {}
+
+std::string GreenletState::name() const {
+    return name_.empty() ? "Greenlet-" + std::to_string(id_) : name_;
+}
+
+void GreenletState::format_name(char* buf, std::size_t size) const noexcept {
+    if (name_.empty()) {
+        std::snprintf(buf, size, "Greenlet-%llu", static_cast<unsigned long long>(id_));
+    } else {
+        std::snprintf(buf, size, "%s", name_.c_str());
+    }
+}
 
 GreenletState::~GreenletState() = default;
 
@@ -59,7 +72,7 @@ void GreenletState::finish() noexcept {
         set_ready(lk);
     }
     if (exception_ && report_errors_) {
-        std::fprintf(stderr, "geventpp: %s failed with %s\n", name_.c_str(), describe(exception_).c_str());
+        std::fprintf(stderr, "geventpp: %s failed with %s\n", name().c_str(), describe(exception_).c_str());
     }
     const bool ok = !exception_;
     for (auto& l : links) {
@@ -67,7 +80,7 @@ void GreenletState::finish() noexcept {
             try {
                 l.fn(*this);
             } catch (...) {
-                std::fprintf(stderr, "geventpp: a link callback of %s failed with %s\n", name_.c_str(),
+                std::fprintf(stderr, "geventpp: a link callback of %s failed with %s\n", name().c_str(),
                              describe(std::current_exception()).c_str());
             }
         }

@@ -139,9 +139,10 @@ private:
         if (w.reported || now - w.since < options_.threshold) return;
         w.reported = true;
         auto* g = detail::greenlet_of(impl.running.load(std::memory_order_relaxed));
+        char name[128] = "<hub>";
+        if (g) g->format_name(name, sizeof name);
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - w.since).count();
-        write_all(options_.fd, "geventpp: greenlet '" + (g ? g->name() : std::string("<hub>")) + "' has run " +
-                                   std::to_string(ms) +
+        write_all(options_.fd, "geventpp: greenlet '" + std::string(name) + "' has run " + std::to_string(ms) +
                                    " ms without yielding; its hub is blocked. Backtrace of the hub thread:\n");
         ::pthread_kill(impl.thread, backtrace_signal());
     }

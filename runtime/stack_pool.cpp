@@ -123,11 +123,13 @@ void on_segv(int sig, siginfo_t* info, void* uc) {
     const char* addr = static_cast<const char*>(info->si_addr);
     const char* lo = g ? static_cast<const char*>(g->stack_limit) : nullptr;
     if (lo && addr >= lo && addr < lo + StackPool::page_size()) {
+        char name[128];
+        g->format_name(name, sizeof name);
         char msg[512];
         std::snprintf(msg, sizeof msg,
                       "geventpp: stack overflow in greenlet '%s' (stack of %zu KiB). Give it a larger stack: "
                       "gev::spawn(gev::SpawnOptions{.stack_size = ...}, fn)\n",
-                      g->name().c_str(), g->stack_size / 1024);
+                      name, g->stack_size / 1024);
         write_str(msg);
         ::signal(SIGABRT, SIG_DFL);
         ::abort();

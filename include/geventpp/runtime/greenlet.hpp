@@ -49,7 +49,7 @@ public:
     explicit operator bool() const noexcept { return s_ != nullptr; }
     friend bool operator==(const AnyGreenlet& a, const AnyGreenlet& b) noexcept { return a.s_ == b.s_; }
 
-    const std::string& name() const { return st().name(); }
+    std::string name() const { return st().name(); }
     void set_name(std::string name) { st().set_name(std::move(name)); }
     // Scheduled to run (gevent's `started`); stays true after it finished.
     bool started() const { return st().started(); }
@@ -164,7 +164,6 @@ auto make_greenlet(SpawnOptions opts, bool report, F&& fn, Args&&... args) {
     auto bound = [f = std::forward<F>(fn), ... a = std::forward<Args>(args)]() mutable -> R {
         return std::invoke(f, a...);
     };
-    if (opts.name.empty()) opts.name = next_greenlet_name();
     auto s = std::make_shared<GreenletImpl<R, decltype(bound)>>(std::move(opts.name), report, std::move(bound));
     s->start(opts.stack_size);
     return Greenlet<R>(std::move(s));

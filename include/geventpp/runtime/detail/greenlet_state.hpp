@@ -41,7 +41,10 @@ public:
     // Creates the fiber on the current hub, ready to run at the hub's next turn.
     void start(std::size_t stack_size);
 
-    const std::string& name() const noexcept { return name_; }
+    // The name given at spawn, or "Greenlet-N" (formatted on demand: spawning stays cheap).
+    std::string name() const;
+    // The same into `buf`, without allocating (for signal handlers).
+    void format_name(char* buf, std::size_t size) const noexcept;
     void set_name(std::string name) { name_ = std::move(name); }
     bool started() const noexcept { return started_; }
     bool running() const noexcept { return started_ && !ready(); }
@@ -85,6 +88,7 @@ private:
     void raise_expired_timeout(TimePoint now);
 
     std::string name_;
+    std::uint64_t id_;
     Hub* hub_ = nullptr;
     bool report_errors_;
     bool started_ = false;
@@ -108,8 +112,5 @@ private:
     std::vector<LinkEntry> links_;
     std::uint64_t next_link_ = 1;
 };
-
-// Next default name, "Greenlet-N" as in gevent.
-std::string next_greenlet_name();
 
 }  // namespace gev::detail
