@@ -413,14 +413,4 @@ void serve(const net::Address& address, const http::Handler& handler, Options op
                {.threads = threads, .server = options.net, .on_listening = std::move(on_listening)});
 }
 
-void Server::serve_connection(net::Socket& sock, const net::Address& peer, const http::Handler& handler,
-                              const Options& options) {
-    Connection c(sock, peer, handler, options);
-    try {
-        c.run();
-    } catch (const net::SocketError&) {
-        // The client went away (reset, broken pipe): its connection ends, quietly.
-    }
-}
-
 }  // namespace gev::http

@@ -62,11 +62,6 @@ public:
     // Keep-alive connections parked between requests, holding no greenlet.
     std::size_t idle_connections() const noexcept { return parked_.size(); }
 
-    // Serves one connection until it closes, on the calling greenlet (no parking): for
-    // serving HTTP on a socket from elsewhere.
-    static void serve_connection(net::Socket& sock, const net::Address& peer, const http::Handler& handler,
-                                 const Options& options);
-
 private:
     struct Parked {
         net::Socket sock;
