@@ -41,13 +41,12 @@ using Parker = std::function<bool(std::size_t served)>;
 class Connection final : public detail::BodySource, public detail::BodySink {
 public:
     Connection(net::Socket& sock, const net::Address& peer, const Handler& handler, const Options& options,
-               std::size_t served = 0, Parker park = {})
+               std::size_t served, Parker park)
         : sock_(sock), peer_(peer), handler_(handler), options_(options), served_(served), park_(std::move(park)) {}
 
     void run();
 
     void read_body(const std::function<void(std::string_view)>& sink) override;
-    bool body_done() const override { return parser_->is_done(); }
     void start_stream(Response& r) override;
     void write_piece(std::string_view piece) override;
 

@@ -23,7 +23,6 @@ namespace detail {
 class BodySource {
 public:
     virtual void read_body(const std::function<void(std::string_view)>& sink) = 0;
-    virtual bool body_done() const = 0;
 
 protected:
     ~BodySource() = default;
