@@ -36,14 +36,14 @@ std::string url_decode(std::string_view s, bool plus_is_space) {
 }
 
 Request::Request(std::string_view method, std::string_view target, unsigned version,
-                 const boost::beast::http::fields& headers, const net::Address& remote, detail::BodySource& body,
+                 const boost::beast::http::fields& headers, const net::Address& remote, detail::RequestSource& source,
                  std::size_t max_body)
     : method_(method),
       target_(target),
       version_(version),
       headers_(headers),
       remote_(remote),
-      body_(body),
+      source_(source),
       body_limit_(max_body) {
     const auto q = target.find('?');
     path_ = url_decode(target.substr(0, q));

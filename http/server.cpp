@@ -38,7 +38,7 @@ struct Refusal {
 // Takes over an idle connection (moving its socket out) and returns true, or returns false.
 using Parker = std::function<bool(std::size_t served)>;
 
-class Connection final : public detail::BodySource, public detail::BodySink {
+class Connection final : public detail::RequestSource, public detail::BodySink {
 public:
     Connection(net::Socket& sock, const net::Address& peer, const Handler& handler, const Options& options,
                std::size_t served, Parker park)
@@ -47,6 +47,7 @@ public:
     void run();
 
     void read_body(const std::function<void(std::string_view)>& sink) override;
+    net::Socket take_over(std::string& unread, std::function<void(bool failed)> after_handler) override;
     void start_stream(Response& r) override;
     void write_piece(std::string_view piece) override;
 
@@ -75,11 +76,8 @@ private:
     std::size_t served_;
     std::size_t resumed_at_ = served_;
     Parker park_;
+    std::function<void(bool failed)> after_takeover_;  // set once the connection was taken over
 };
-
-std::string_view reason_phrase(int status) {
-    return bhttp::obsolete_reason(static_cast<bhttp::status>(status));
-}
 
 void Connection::run() {
     for (;;) {
@@ -100,6 +98,10 @@ void Connection::run() {
         try {
             handler_(req, res);
         } catch (const HTTPError& e) {
+            if (after_takeover_) {
+                after_takeover_(true);
+                return;
+            }
             if (res.started()) throw;
             res.reset();
             res.set_status(e.status());
@@ -116,11 +118,20 @@ void Connection::run() {
             std::fprintf(stderr, "geventpp: %s %.*s failed with %s\n", peer_.to_string().c_str(),
                          int(head.target().size()), head.target().data(),
                          gev::detail::describe(std::current_exception()).c_str());
+            if (after_takeover_) {
+                after_takeover_(true);
+                return;
+            }
             if (res.started()) return;  // half a response is out: only closing tells the client
             res.reset();
             res.set_status(500);
             res.set_header("Content-Type", "text/plain; charset=utf-8");
             res.body = "Internal Server Error";
+        }
+        if (after_takeover_) {
+            log(101, 0);
+            after_takeover_(false);
+            return;
         }
         if (res.queue()) {
             for (auto& piece : *res.queue()) res.write(piece);
@@ -224,6 +235,15 @@ void Connection::read_body(const std::function<void(std::string_view)>& sink) {
         const std::size_t got = sizeof chunk - head.body().size;
         if (got) sink(std::string_view(chunk, got));
     }
+}
+
+net::Socket Connection::take_over(std::string& unread, std::function<void(bool failed)> after_handler) {
+    const auto data = buffer_.data();
+    unread.assign(static_cast<const char*>(data.data()), data.size());
+    buffer_.clear();
+    keep_alive_ = false;
+    after_takeover_ = std::move(after_handler);
+    return std::move(sock_);
 }
 
 void Connection::start_stream(Response& r) {

@@ -18,20 +18,32 @@
 //       worker.start()
 //       return body
 //
+//   @app.route('/websocket')
+//   def handle_websocket():
+//       wsock = request.environ.get('wsgi.websocket')
+//       if not wsock:
+//           abort(400, 'Expected WebSocket request.')
+//       while True:
+//           try:
+//               message = wsock.receive()
+//               wsock.send("Your message was: %r" % message)
+//           except WebSocketError:
+//               break
+//
 //   run(host='0.0.0.0', port=8080, server='gevent')
 //
-// Routes: GET /hello (the benchmark target), GET /stream, GET /fetch, GET / (this list),
-// POST /upload (answers "received N bytes"); anything else is 404.
+// Routes: GET /hello (the benchmark target), GET /stream, GET /fetch, GET / (this list and the
+// seed's WebSocket page), POST /upload (answers "received N bytes"), /websocket (the seed's
+// handler), /echo (a plain WebSocket echo: text as text, binary as binary); anything else is 404.
 // Run: build/samples/async_primer [--host 127.0.0.1] [--port 8080] [--threads 1] [--quiet]
 //      then: curl -N http://127.0.0.1:8080/stream
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <string>
-
 #include <geventpp/geventpp.hpp>
 #include <geventpp/http/router.hpp>
 #include <geventpp/http/server.hpp>
+#include <string>
 
 using namespace std::chrono_literals;
 
@@ -47,7 +59,29 @@ const char* index_page = R"(<!DOCTYPE html>
   <li><a href="/stream">/stream</a>: START, 3 s later MIDDLE, 5 s later END, each as it is written</li>
   <li><a href="/fetch">/fetch</a>: a Queue body, fed a chunk a second by a worker greenlet</li>
   <li>POST /upload: reads the whole request body and says how many bytes came</li>
+  <li>ws://this host/websocket: answers each message with <code>Your message was: '...'</code></li>
+  <li>ws://this host/echo: sends each message back</li>
 </ul>
+<h2>WebSocket</h2>
+<p>This page opened <code>ws://&lt;host&gt;/websocket</code> and sent "Hello, world"; replies:</p>
+<ul id="replies"></ul>
+<form id="say"><input id="message" value="Hello again"> <button>Send</button></form>
+<script type="text/javascript">
+  var ws = new WebSocket("ws://" + location.host + "/websocket");
+  ws.onopen = function() {
+    ws.send("Hello, world");
+  };
+  ws.onmessage = function (evt) {
+    var item = document.createElement("li");
+    item.className = "reply";
+    item.textContent = evt.data;
+    document.getElementById("replies").appendChild(item);
+  };
+  document.getElementById("say").onsubmit = function() {
+    ws.send(document.getElementById("message").value);
+    return false;
+  };
+</script>
 </body>
 </html>
 )";
@@ -74,10 +108,14 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         const bool has_value = i + 1 < argc;
-        if (arg == "--host" && has_value) host = argv[++i];
-        else if (arg == "--port" && has_value) port = std::atoi(argv[++i]);
-        else if (arg == "--threads" && has_value) threads = static_cast<std::size_t>(std::atoi(argv[++i]));
-        else if (arg == "--quiet") options.access_log = false;
+        if (arg == "--host" && has_value)
+            host = argv[++i];
+        else if (arg == "--port" && has_value)
+            port = std::atoi(argv[++i]);
+        else if (arg == "--threads" && has_value)
+            threads = static_cast<std::size_t>(std::atoi(argv[++i]));
+        else if (arg == "--quiet")
+            options.access_log = false;
         else {
             std::fprintf(stderr, "usage: %s [--host H] [--port P] [--threads N] [--quiet]\n", argv[0]);
             return 2;
@@ -107,6 +145,23 @@ int main(int argc, char** argv) {
         std::size_t received = 0;
         request.read_body([&](std::string_view piece) { received += piece.size(); });
         return "received " + std::to_string(received) + " bytes";
+    });
+
+    app.route("/websocket", [](gev::http::Request& request) {
+        auto ws = request.websocket();
+        if (!ws) gev::http::abort(400, "Expected WebSocket request.");
+        while (auto message = ws->receive()) ws->send("Your message was: '" + message->data + "'");
+    });
+    app.route("/echo", [](gev::http::Request& request) {
+        auto ws = request.websocket();
+        if (!ws) gev::http::abort(400, "Expected WebSocket request.");
+        while (auto message = ws->receive()) {
+            if (message->binary) {
+                ws->send_binary(message->data);
+            } else {
+                ws->send(message->data);
+            }
+        }
     });
 
     gev::http::serve(gev::net::Address(host, static_cast<std::uint16_t>(port)), std::ref(app), options, threads,

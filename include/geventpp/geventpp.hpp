@@ -34,3 +34,5 @@
 #include <geventpp/runtime/threadpool.hpp>
 #include <geventpp/runtime/timeout.hpp>
 #include <geventpp/runtime/wait.hpp>
+#include <geventpp/ws/client.hpp>
+#include <geventpp/ws/websocket.hpp>

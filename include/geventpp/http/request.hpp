@@ -12,27 +12,40 @@
 #include <functional>
 #include <geventpp/net/address.hpp>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+namespace gev::net {
+class Socket;
+}
+namespace gev::ws {
+class WebSocket;
+struct Options;
+}  // namespace gev::ws
+
 namespace gev::http {
 
 namespace detail {
-// Where a request's body comes from (the connection).
-class BodySource {
+// The connection a request arrived on.
+class RequestSource {
 public:
     virtual void read_body(const std::function<void(std::string_view)>& sink) = 0;
+    // Hands the socket, and the bytes read past the request, to a protocol that takes the
+    // connection over (WebSocket): the server answers nothing more on it. `after_handler` runs
+    // when the handler has returned (false) or thrown (true).
+    virtual net::Socket take_over(std::string& unread, std::function<void(bool failed)> after_handler) = 0;
 
 protected:
-    ~BodySource() = default;
+    ~RequestSource() = default;
 };
 }  // namespace detail
 
 class Request {
 public:
     Request(std::string_view method, std::string_view target, unsigned version,
-            const boost::beast::http::fields& headers, const net::Address& remote, detail::BodySource& body,
+            const boost::beast::http::fields& headers, const net::Address& remote, detail::RequestSource& body,
             std::size_t max_body);
 
     std::string_view method() const noexcept { return method_; }
@@ -63,7 +76,15 @@ public:
     // The whole body; abort(413) when it is larger than the server's max_body.
     std::string body();
     // The body in pieces, as they arrive.
-    void read_body(const std::function<void(std::string_view)>& sink) { body_.read_body(sink); }
+    void read_body(const std::function<void(std::string_view)>& sink) { source_.read_body(sink); }
+
+    // gevent-websocket's `wsgi.websocket`: this connection as a WebSocket once the upgrade is
+    // answered (101), or empty when this is not a WebSocket upgrade request. Throws HTTPError
+    // for a broken upgrade (400 no key, 426 unsupported version, 403 origin refused). A
+    // WebSocket still open when the handler returns is closed (1000; 1011 if the handler threw).
+    // Defined by the ws layer: include <geventpp/ws/websocket.hpp> to use it.
+    std::shared_ptr<ws::WebSocket> websocket();
+    std::shared_ptr<ws::WebSocket> websocket(const ws::Options& options);
 
 private:
     std::string_view method_;
@@ -73,7 +94,7 @@ private:
     unsigned version_;
     const boost::beast::http::fields& headers_;
     net::Address remote_;
-    detail::BodySource& body_;
+    detail::RequestSource& source_;
     std::size_t body_limit_;
     std::vector<std::pair<std::string, std::string>> params_;
 };

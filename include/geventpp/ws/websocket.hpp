@@ -1,0 +1,127 @@
+// gev::ws::WebSocket: one RFC 6455 WebSocket connection, gevent-websocket's `wsgi.websocket`,
+// on Beast's websocket stream.
+//
+//   app.route("/websocket", [](gev::http::Request& request, gev::http::Response&) {
+//       auto ws = request.websocket();          // empty: not a WebSocket upgrade
+//       if (!ws) gev::http::abort(400, "Expected WebSocket request.");
+//       while (auto message = ws->receive()) ws->send("Your message was: '" + message->data + "'");
+//   });
+//
+// receive() returns the next whole message (fragments joined, pings answered with pongs on the
+// way) or nothing once the connection has closed: by the peer's close frame, by close(), or by
+// a failure, which closes with its code (1002 protocol error, 1007 invalid UTF-8 in text, 1009
+// message over Options::max_message) or 1006 when the TCP connection just ended; close_code()
+// says which. permessage-deflate (RFC 7692) is used when the peer offers or accepts it.
+//
+// One greenlet may receive while others send: sends are serialised whole, a frame is never
+// interleaved with another (nor with the pong or close frame the receiver writes), and send()
+// blocks its caller while the socket is full, so a slow reader cannot make the server buffer
+// without bound. close() may be called from any greenlet, also while another is in receive():
+// that receive() then returns nothing once the peer answered the close. receive, send, ping and
+// close block (cancellation points). A WebSocket belongs to the hub that made it.
+//
+// send() on a closed connection throws ConnectionClosed. A send that times out
+// (Options::send_timeout) may have written part of a frame, so it fails the connection (as Go's
+// write deadlines do) and throws net::SocketTimeout.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <geventpp/runtime/seconds.hpp>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gev::ws {
+
+// Close status codes (RFC 6455 section 7.4.1).
+enum CloseCode : std::uint16_t {
+    normal = 1000,
+    going_away = 1001,
+    protocol_error = 1002,
+    unsupported_data = 1003,
+    no_status = 1005,
+    abnormal = 1006,
+    bad_payload = 1007,
+    policy_error = 1008,
+    too_big = 1009,
+    internal_error = 1011,
+};
+
+class WebSocketError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// A send, ping or close on a connection that has closed (or is closing).
+class ConnectionClosed : public WebSocketError {
+public:
+    explicit ConnectionClosed(std::uint16_t code)
+        : WebSocketError("WebSocket connection closed (code " + std::to_string(code) +
+                         ") — receive() returned nothing; stop sending"),
+          code_(code) {}
+    std::uint16_t code() const noexcept { return code_; }
+
+private:
+    std::uint16_t code_;
+};
+
+struct Message {
+    std::string data;
+    bool binary = false;
+};
+
+struct Options {
+    // A larger message fails the connection with 1009.
+    std::size_t max_message = 16 * 1024 * 1024;
+    // Offer (client) or accept (server) permessage-deflate.
+    bool permessage_deflate = true;
+    // Server: the subprotocols we speak, best first; the first one the client also offered is
+    // chosen. Client: the ones to offer.
+    std::vector<std::string> subprotocols;
+    // Server: called with the Origin header (empty when none); false answers 403. Default: any.
+    std::function<bool(std::string_view origin)> check_origin;
+    // Client: the Origin header to send, if any.
+    std::string origin;
+    // Bounds each send (0: none); see above.
+    Seconds send_timeout = {};
+    // How long close() waits for the peer's close frame and end of stream.
+    Seconds close_timeout = 5.0;
+};
+
+class WebSocket {
+public:
+    class Impl;
+    explicit WebSocket(std::unique_ptr<Impl> impl);
+    WebSocket(const WebSocket&) = delete;
+    WebSocket& operator=(const WebSocket&) = delete;
+    // Closes the TCP connection if it is still open (no close handshake: call close() for one).
+    ~WebSocket();
+
+    // The next whole message; nothing once the connection has closed.
+    std::optional<Message> receive();
+    // A text message (must be valid UTF-8) / a binary one.
+    void send(std::string_view text);
+    void send_binary(std::string_view bytes);
+    // A ping; the pong is consumed by whoever is in receive().
+    void ping(std::string_view payload = {});
+    // Starts the closing handshake and waits (up to Options::close_timeout) for it to finish.
+    // Closing a closed connection does nothing.
+    void close(std::uint16_t code = normal, std::string_view reason = {});
+
+    // No more messages can be sent or received.
+    bool closed() const noexcept;
+    // The close code: the peer's, ours, or 1006 when no close frame was exchanged; 0 while open.
+    std::uint16_t close_code() const noexcept;
+    std::string close_reason() const;
+    // The subprotocol agreed on; empty when none.
+    const std::string& subprotocol() const noexcept;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gev::ws

@@ -1,0 +1,141 @@
+// What a gev::ws::WebSocket is made of: Beast's websocket stream over a Transport (the socket,
+// the bytes read past the handshake, the write lock), and the state that lets one greenlet
+// receive while others send or close.
+#pragma once
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <geventpp/net/socket.hpp>
+#include <geventpp/runtime/event.hpp>
+#include <geventpp/runtime/greenlet.hpp>
+#include <geventpp/runtime/lock.hpp>
+#include <geventpp/ws/websocket.hpp>
+#include <optional>
+#include <string>
+
+namespace gev::ws {
+
+namespace detail {
+
+// Thrown into the receiving greenlet by close() from another greenlet: the receiver, the only
+// one reading, then runs the closing handshake.
+struct CloseRequested {};
+
+// The next layer under Beast's stream (Asio's SyncReadStream and SyncWriteStream).
+class Transport {
+public:
+    using executor_type = boost::asio::io_context::executor_type;
+
+    explicit Transport(WebSocket::Impl& owner) : owner_(owner) {}
+    // Beast's stream keeps a timer for its asynchronous operations; we use none.
+    executor_type get_executor();
+
+    template <class MutableBufferSequence>
+    std::size_t read_some(const MutableBufferSequence& buffers, boost::system::error_code& ec);
+    template <class MutableBufferSequence>
+    std::size_t read_some(const MutableBufferSequence& buffers);
+    // Writes all of `buffers` under the connection's write lock, so that a control frame the
+    // receiver writes never lands inside a frame a sender is writing.
+    template <class ConstBufferSequence>
+    std::size_t write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec);
+    template <class ConstBufferSequence>
+    std::size_t write_some(const ConstBufferSequence& buffers);
+
+    WebSocket::Impl& owner() noexcept { return owner_; }
+
+private:
+    WebSocket::Impl& owner_;
+};
+
+// Beast's end of the closing handshake: shut down our side, read until the peer's end of
+// stream (bounded by close_timeout), close the socket.
+void teardown(boost::beast::role_type role, Transport& transport, boost::system::error_code& ec);
+
+}  // namespace detail
+
+class WebSocket::Impl {
+public:
+    Impl(net::Socket sock, std::string unread, const Options& options, boost::beast::role_type role);
+
+    // Records why the connection ended and closes the socket.
+    void finish(std::uint16_t code, std::string reason = {});
+    // The closing handshake, run by the only greenlet reading.
+    void close_handshake(std::uint16_t code, std::string_view reason);
+    void send(std::string_view data, bool binary);
+    // The reason text of the peer's close frame.
+    std::string peer_reason() const;
+
+    net::Socket sock;
+    std::string unread;  // bytes read past the handshake, served first
+    Options options;
+    boost::beast::websocket::stream<detail::Transport> ws;
+    RLock write_lock;
+
+    bool receiving = false;      // a greenlet is in receive()
+    bool reader_parked = false;  // ... and waits in the socket, where close() may interrupt it
+    AnyGreenlet receiver;
+    std::optional<std::pair<std::uint16_t, std::string>> close_request;
+
+    bool closing = false;  // a close frame was sent or received, or the connection failed
+    Event done;            // the connection has ended
+    std::uint16_t code = 0;
+    std::string reason;
+    std::string subprotocol;
+};
+
+namespace detail {
+
+template <class MutableBufferSequence>
+std::size_t Transport::read_some(const MutableBufferSequence& buffers, boost::system::error_code& ec) {
+    auto& o = owner_;
+    if (!o.unread.empty()) {
+        ec = {};
+        const auto n = boost::asio::buffer_copy(buffers, boost::asio::buffer(o.unread));
+        o.unread.erase(0, n);
+        return n;
+    }
+    if (!o.receiving) return o.sock.read_some(buffers, ec);
+    if (o.close_request) throw CloseRequested{};
+    o.reader_parked = true;
+    struct Unpark {
+        bool& parked;
+        ~Unpark() { parked = false; }
+    } unpark{o.reader_parked};
+    return o.sock.read_some(buffers, ec);
+}
+
+template <class MutableBufferSequence>
+std::size_t Transport::read_some(const MutableBufferSequence& buffers) {
+    boost::system::error_code ec;
+    const auto n = read_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+}
+
+template <class ConstBufferSequence>
+std::size_t Transport::write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
+    std::lock_guard lock(owner_.write_lock);
+    ec = {};
+    std::size_t total = 0;
+    for (auto rest = boost::beast::buffers_suffix<ConstBufferSequence>(buffers);
+         boost::beast::buffer_bytes(rest) > 0;) {
+        const auto n = owner_.sock.write_some(rest, ec);
+        if (ec) break;
+        rest.consume(n);
+        total += n;
+    }
+    return total;
+}
+
+template <class ConstBufferSequence>
+std::size_t Transport::write_some(const ConstBufferSequence& buffers) {
+    boost::system::error_code ec;
+    const auto n = write_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+}
+
+}  // namespace detail
+
+}  // namespace gev::ws

@@ -1,0 +1,219 @@
+#include <sys/socket.h>
+
+#include <boost/asio/buffer.hpp>
+#include <geventpp/net/error.hpp>
+#include <geventpp/runtime/error.hpp>
+#include <geventpp/runtime/hub.hpp>
+#include <geventpp/runtime/timeout.hpp>
+#include <geventpp/ws/websocket.hpp>
+
+#include "detail/impl.hpp"
+
+namespace gev::ws {
+
+namespace bws = boost::beast::websocket;
+
+namespace detail {
+
+Transport::executor_type Transport::get_executor() {
+    Hub* hub = Hub::current();
+    if (!hub) throw UsageError("a WebSocket needs a hub — use it inside gev::run");
+    return hub->io().get_executor();
+}
+
+void teardown(boost::beast::role_type, Transport& transport, boost::system::error_code& ec) {
+    ec = {};
+    auto& o = transport.owner();
+    try {
+        Timeout t(o.options.close_timeout);
+        o.sock.shutdown(SHUT_WR);
+        char sink[4096];
+        while (o.sock.recv_into(sink, sizeof sink) > 0) {
+        }
+    } catch (const Timeout::Expired&) {
+    } catch (const net::SocketError&) {
+    }
+    o.sock.close();
+}
+
+}  // namespace detail
+
+namespace {
+
+// The close code a failed read leaves (RFC 6455 section 7.4.1).
+std::uint16_t failure_code(const boost::system::error_code& ec) {
+    if (ec == bws::error::message_too_big) return too_big;
+    if (ec == bws::error::bad_frame_payload) return bad_payload;
+    if (ec == bws::condition::protocol_violation) return protocol_error;
+    return abnormal;
+}
+
+}  // namespace
+
+WebSocket::Impl::Impl(net::Socket s, std::string rest, const Options& o, boost::beast::role_type role)
+    : sock(std::move(s)), unread(std::move(rest)), options(o), ws(*this) {
+    ws.read_message_max(options.max_message);
+    ws.auto_fragment(false);
+    bws::permessage_deflate pmd;
+    pmd.server_enable = options.permessage_deflate && role == boost::beast::role_type::server;
+    pmd.client_enable = options.permessage_deflate && role == boost::beast::role_type::client;
+    ws.set_option(pmd);
+}
+
+void WebSocket::Impl::finish(std::uint16_t c, std::string r) {
+    if (!code) {
+        code = c;
+        reason = std::move(r);
+    }
+    closing = true;
+    sock.close();
+    done.set();
+}
+
+std::string WebSocket::Impl::peer_reason() const {
+    const auto& r = ws.reason().reason;
+    return std::string(r.data(), r.size());
+}
+
+void WebSocket::Impl::close_handshake(std::uint16_t c, std::string_view r) {
+    closing = true;
+    boost::system::error_code ec;
+    try {
+        Timeout t(options.close_timeout);
+        bws::close_reason why(c);
+        r = r.substr(0, why.reason.max_size());
+        why.reason = bws::reason_string(r.data(), r.size());
+        ws.close(why, ec);
+    } catch (const Timeout::Expired&) {
+    }
+    if (ws.reason().code != bws::close_code::none) {
+        finish(ws.reason().code, peer_reason());
+    } else {
+        finish(ec ? std::uint16_t(abnormal) : c, std::string(r));
+    }
+}
+
+void WebSocket::Impl::send(std::string_view data, bool binary) {
+    std::optional<Timeout> bound;
+    if (options.send_timeout.span().count() > 0) bound.emplace(options.send_timeout);
+    std::lock_guard lock(write_lock);
+    if (closing) throw ConnectionClosed(code ? code : std::uint16_t(abnormal));
+    ws.binary(binary);
+    boost::system::error_code ec;
+    try {
+        ws.write(boost::asio::buffer(data.data(), data.size()), ec);
+    } catch (const Timeout::Expired&) {
+        finish(abnormal);  // part of a frame may be out: the stream cannot go on
+        throw net::SocketTimeout("WebSocket send");
+    }
+    if (ec) {
+        finish(abnormal);
+        throw ConnectionClosed(code);
+    }
+}
+
+WebSocket::WebSocket(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+WebSocket::~WebSocket() = default;
+
+std::optional<Message> WebSocket::receive() {
+    auto& o = *impl_;
+    if (o.closing) {
+        o.done.wait();
+        return std::nullopt;
+    }
+    if (o.receiving) {
+        throw UsageError("WebSocket::receive while another greenlet is receiving — receive from one greenlet only");
+    }
+    o.receiving = true;
+    o.receiver = getcurrent();
+    struct Leave {
+        Impl& o;
+        ~Leave() {
+            o.receiving = false;
+            o.receiver = AnyGreenlet();
+        }
+    } leave{o};
+    Message m;
+    auto buffer = boost::asio::dynamic_buffer(m.data);
+    boost::system::error_code ec;
+    try {
+        o.ws.read(buffer, ec);
+    } catch (const detail::CloseRequested&) {
+        o.receiving = false;
+        const auto [code, reason] = *o.close_request;
+        o.close_handshake(code, reason);
+        return std::nullopt;
+    } catch (...) {
+        // Interrupted (kill, Timeout) in the middle of a message: its start is gone, so the
+        // stream cannot go on. Between messages nothing was read and the connection stays.
+        if (!o.ws.is_message_done() || !m.data.empty()) o.finish(abnormal);
+        throw;
+    }
+    if (!ec) {
+        m.binary = o.ws.got_binary();
+        return m;
+    }
+    if (ec == bws::error::closed) {
+        const std::uint16_t peer = o.ws.reason().code;
+        o.finish(peer == bws::close_code::none ? std::uint16_t(no_status) : peer, o.peer_reason());
+    } else {
+        o.finish(failure_code(ec));
+    }
+    return std::nullopt;
+}
+
+void WebSocket::send(std::string_view text) {
+    impl_->send(text, false);
+}
+
+void WebSocket::send_binary(std::string_view bytes) {
+    impl_->send(bytes, true);
+}
+
+void WebSocket::ping(std::string_view payload) {
+    auto& o = *impl_;
+    std::lock_guard lock(o.write_lock);
+    if (o.closing) throw ConnectionClosed(o.code ? o.code : std::uint16_t(abnormal));
+    boost::system::error_code ec;
+    payload = payload.substr(0, bws::ping_data::static_capacity);
+    o.ws.ping(bws::ping_data(payload.data(), payload.size()), ec);
+    if (ec) {
+        o.finish(abnormal);
+        throw ConnectionClosed(o.code);
+    }
+}
+
+void WebSocket::close(std::uint16_t code, std::string_view reason) {
+    auto& o = *impl_;
+    if (o.closing) {
+        o.done.wait(o.options.close_timeout);
+        return;
+    }
+    if (!o.receiving) {
+        o.close_handshake(code, reason.substr(0, 123));
+        return;
+    }
+    // Another greenlet is reading: it runs the handshake, as the only reader of the stream.
+    o.close_request.emplace(code, std::string(reason.substr(0, 123)));
+    if (o.reader_parked) o.receiver.kill(detail::CloseRequested{}, false);
+    if (!o.done.wait(o.options.close_timeout)) o.finish(abnormal);
+}
+
+bool WebSocket::closed() const noexcept {
+    return impl_->closing;
+}
+
+std::uint16_t WebSocket::close_code() const noexcept {
+    return impl_->code;
+}
+
+std::string WebSocket::close_reason() const {
+    return impl_->reason;
+}
+
+const std::string& WebSocket::subprotocol() const noexcept {
+    return impl_->subprotocol;
+}
+
+}  // namespace gev::ws
