@@ -51,13 +51,40 @@ std::uint16_t failure_code(const boost::system::error_code& ec) {
 }  // namespace
 
 WebSocket::Impl::Impl(net::Socket s, std::string rest, const Options& o, boost::beast::role_type role)
-    : sock(std::move(s)), unread(std::move(rest)), options(o), ws(*this) {
+    : sock(std::move(s)), unread(std::move(rest)), options(o), ws(*this), role(role) {
     ws.read_message_max(options.max_message);
     ws.auto_fragment(false);
     bws::permessage_deflate pmd;
     pmd.server_enable = options.permessage_deflate && role == boost::beast::role_type::server;
     pmd.client_enable = options.permessage_deflate && role == boost::beast::role_type::client;
     ws.set_option(pmd);
+    // A ping or pong is a whole frame: waiting after it is waiting between messages.
+    ws.control_callback([this](bws::frame_type, boost::beast::string_view) {
+        if (ws.is_message_done()) received = 0;
+    });
+}
+
+void WebSocket::Impl::fail(std::uint16_t c, std::string_view r) {
+    if (closing) return;
+    closing = true;
+    if (write_lock.acquire(false)) {  // no frame half written: a close frame can go out
+        r = r.substr(0, 123);
+        std::string frame{char(0x88)};
+        const bool masked = role == boost::beast::role_type::client;
+        frame += char((masked ? 0x80 : 0) | (2 + r.size()));
+        if (masked) frame.append(4, '\0');  // a zero key leaves the payload as it is
+        frame += char(c >> 8);
+        frame += char(c & 0xff);
+        frame += r;
+        try {
+            Timeout t(options.close_timeout);
+            sock.sendall(frame);
+        } catch (const Timeout::Expired&) {
+        } catch (const net::SocketError&) {
+        }
+        write_lock.release();
+    }
+    finish(c, std::string(r));
 }
 
 void WebSocket::Impl::finish(std::uint16_t c, std::string r) {
@@ -137,8 +164,13 @@ std::optional<Message> WebSocket::receive() {
     Message m;
     auto buffer = boost::asio::dynamic_buffer(m.data);
     boost::system::error_code ec;
+    o.received = 0;
+    o.message_deadline = {};
     try {
         o.ws.read(buffer, ec);
+    } catch (const detail::MessageTimeout&) {
+        o.fail(policy_error, "message not finished in time");
+        return std::nullopt;
     } catch (const detail::CloseRequested&) {
         o.receiving = false;
         const auto [code, reason] = *o.close_request;
@@ -147,7 +179,7 @@ std::optional<Message> WebSocket::receive() {
     } catch (...) {
         // Interrupted (kill, Timeout) in the middle of a message: its start is gone, so the
         // stream cannot go on. Between messages nothing was read and the connection stays.
-        if (!o.ws.is_message_done() || !m.data.empty()) o.finish(abnormal);
+        if (!o.ws.is_message_done()) o.finish(abnormal);
         throw;
     }
     if (!ec) {

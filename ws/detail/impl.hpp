@@ -10,6 +10,7 @@
 #include <geventpp/runtime/event.hpp>
 #include <geventpp/runtime/greenlet.hpp>
 #include <geventpp/runtime/lock.hpp>
+#include <geventpp/runtime/timeout.hpp>
 #include <geventpp/ws/websocket.hpp>
 #include <optional>
 #include <string>
@@ -21,6 +22,8 @@ namespace detail {
 // Thrown into the receiving greenlet by close() from another greenlet: the receiver, the only
 // one reading, then runs the closing handshake.
 struct CloseRequested {};
+// A message that started did not finish within Options::message_timeout.
+struct MessageTimeout {};
 
 // The next layer under Beast's stream (Asio's SyncReadStream and SyncWriteStream).
 class Transport {
@@ -60,6 +63,8 @@ public:
 
     // Records why the connection ended and closes the socket.
     void finish(std::uint16_t code, std::string reason = {});
+    // Fails the connection: a close frame with `code` if the stream allows one, then the end.
+    void fail(std::uint16_t code, std::string_view reason);
     // The closing handshake, run by the only greenlet reading.
     void close_handshake(std::uint16_t code, std::string_view reason);
     void send(std::string_view data, bool binary);
@@ -76,6 +81,9 @@ public:
     bool reader_parked = false;  // ... and waits in the socket, where close() may interrupt it
     AnyGreenlet receiver;
     std::optional<std::pair<std::uint16_t, std::string>> close_request;
+    std::size_t received = 0;      // bytes read since the last whole frame or message
+    TimePoint message_deadline{};  // set when a message starts
+    boost::beast::role_type role;
 
     bool closing = false;  // a close frame was sent or received, or the connection failed
     Event done;            // the connection has ended
@@ -102,7 +110,16 @@ std::size_t Transport::read_some(const MutableBufferSequence& buffers, boost::sy
         bool& parked;
         ~Unpark() { parked = false; }
     } unpark{o.reader_parked};
-    return o.sock.read_some(buffers, ec);
+    // Once a message has started (bytes of it arrived), the rest must come in time.
+    std::optional<Timeout> bound;
+    if (o.options.message_timeout.span().count() > 0 && (o.received || !o.ws.is_message_done())) {
+        const auto now = Clock::now();
+        if (o.message_deadline == TimePoint{}) o.message_deadline = now + o.options.message_timeout.span();
+        bound.emplace(o.message_deadline - now, MessageTimeout{});
+    }
+    const auto n = o.sock.read_some(buffers, ec);
+    o.received += n;
+    return n;
 }
 
 template <class MutableBufferSequence>

@@ -88,6 +88,9 @@ struct Options {
     std::string origin;
     // Bounds each send (0: none); see above.
     Seconds send_timeout = {};
+    // Once the first bytes of a message arrived, the whole message must within this, else the
+    // connection fails with 1008 (against clients that never finish a message); 0: no limit.
+    Seconds message_timeout = 60.0;
     // How long close() waits for the peer's close frame and end of stream.
     Seconds close_timeout = 5.0;
 };

@@ -1,0 +1,484 @@
+// WebSocket server and client: the API, the protocol's rules, and hostile peers.
+#include <doctest/doctest.h>
+
+#include <geventpp/geventpp.hpp>
+#include <string>
+#include <vector>
+
+#include "../capture_stderr.hpp"
+#include "../http/raw_client.hpp"
+#include "ws_client.hpp"
+
+using namespace std::chrono_literals;
+using gev::http::Request;
+using wstest::frame;
+using wstest::read_frame;
+
+namespace {
+
+constexpr std::uint8_t fin = 0x80;
+constexpr std::uint8_t text = 0x1, binary = 0x2, cont = 0x0, close_op = 0x8, ping = 0x9, pong = 0xa;
+
+// What a server-side handler saw, for the test to check.
+struct Seen {
+    gev::Event done;
+    bool got_nothing = false;
+    std::uint16_t code = 0;
+    std::string reason;
+    std::string error;
+    std::size_t sent = 0;
+
+    void ended(gev::ws::WebSocket& ws) {
+        got_nothing = true;
+        code = ws.close_code();
+        reason = ws.close_reason();
+        done.set();
+    }
+};
+
+std::optional<Seen> seen;
+
+void echo_until_closed(gev::ws::WebSocket& ws) {
+    while (auto m = ws.receive()) {
+        if (m->binary) {
+            ws.send_binary(m->data);
+        } else {
+            ws.send(m->data);
+        }
+    }
+    seen->ended(ws);
+}
+
+gev::http::App ws_app() {
+    gev::http::App app;
+    app.get("/echo", [](Request& q) {
+        auto ws = q.websocket();
+        if (!ws) gev::http::abort(400, "Expected WebSocket request.");
+        echo_until_closed(*ws);
+    });
+    app.get("/small", [](Request& q) {
+        gev::ws::Options o;
+        o.max_message = 1024;
+        o.message_timeout = 0.3;
+        auto ws = q.websocket(o);
+        echo_until_closed(*ws);
+    });
+    app.get("/seed", [](Request& q) {
+        auto ws = q.websocket();
+        if (!ws) gev::http::abort(400, "Expected WebSocket request.");
+        while (auto message = ws->receive()) ws->send("Your message was: '" + message->data + "'");
+    });
+    app.get("/proto", [](Request& q) {
+        gev::ws::Options o;
+        o.subprotocols = {"chat.v2", "chat.v1"};
+        o.check_origin = [](std::string_view origin) { return origin.empty() || origin == "http://good"; };
+        auto ws = q.websocket(o);
+        ws->send(ws->subprotocol());
+        echo_until_closed(*ws);
+    });
+    // Sends 500 messages from another greenlet while this one waits in receive().
+    app.get("/broadcast", [](Request& q) {
+        auto ws = q.websocket();
+        auto sender = gev::spawn([ws] {
+            for (int i = 0; i < 500; ++i) ws->send(std::to_string(i) + ":" + std::string(4000, char('a' + i % 26)));
+        });
+        echo_until_closed(*ws);
+        sender.join();
+    });
+    // Another greenlet closes with 1001 while this one waits in receive().
+    app.get("/close-from-other", [](Request& q) {
+        auto ws = q.websocket();
+        gev::spawn([ws] {
+            gev::sleep(50ms);
+            ws->close(gev::ws::going_away, "server going down");
+        });
+        while (ws->receive()) {
+        }
+        seen->ended(*ws);
+    });
+    // Sends to a client that never reads: send blocks, then times out.
+    app.get("/flood", [](Request& q) {
+        gev::ws::Options o;
+        o.send_timeout = 0.3;
+        auto ws = q.websocket(o);
+        try {
+            for (;;) {
+                ws->send_binary(std::string(64 * 1024, 'x'));
+                ++seen->sent;
+            }
+        } catch (const gev::net::SocketTimeout& e) {
+            seen->error = e.what();
+        }
+        seen->code = ws->close_code();
+        seen->done.set();
+    });
+    // A receive bounded by a Timeout between messages leaves the connection usable.
+    app.get("/patient", [](Request& q) {
+        auto ws = q.websocket();
+        for (int quiet = 0; !ws->closed();) {
+            std::optional<gev::ws::Message> m;
+            if (!gev::Timeout::within(0.05, [&] { m = ws->receive(); })) {
+                ws->send("quiet " + std::to_string(++quiet));
+                continue;
+            }
+            if (!m) break;
+            ws->send("got " + m->data);
+        }
+    });
+    // Returns with the WebSocket still open / throws.
+    app.get("/once", [](Request& q) {
+        auto ws = q.websocket();
+        ws->send("bye");
+    });
+    app.get("/throws", [](Request& q) {
+        auto ws = q.websocket();
+        throw std::runtime_error("handler bug");
+    });
+    return app;
+}
+
+template <class F>
+void with_server(F&& body) {
+    gev::http::Options options;
+    options.access_log = false;
+    gev::run([&] {
+        static gev::http::App app = ws_app();
+        gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), options);
+        server.start();
+        seen.emplace();
+        body(server.server_port());
+        server.stop(0.5);
+    });
+}
+
+std::string url(std::uint16_t port, const std::string& path) {
+    return "ws://127.0.0.1:" + std::to_string(port) + path;
+}
+
+// Opens `path` by hand and checks the 101.
+gev::net::Socket upgraded(std::uint16_t port, const std::string& path, const std::string& extra = {}) {
+    auto [s, head] = wstest::open(port, path, extra);
+    REQUIRE(starts_with(head, "HTTP/1.1 101"));
+    return std::move(s);
+}
+
+// The code of the server's close frame after a violation; then the client goes, as a browser
+// would.
+int failure_code(gev::net::Socket& s) {
+    for (;;) {
+        const auto f = read_frame(s);
+        if (f.opcode == close_op || f.opcode == -1) {
+            s.close();
+            return f.opcode == close_op ? f.close_code() : -1;
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("echo_text_and_binary_round_trip") {
+    with_server([](std::uint16_t port) {
+        auto ws = gev::ws::connect(url(port, "/echo"));
+        ws->send("Hello, world");
+        auto m = ws->receive();
+        REQUIRE(m);
+        CHECK(m->data == "Hello, world");
+        CHECK_FALSE(m->binary);
+        ws->send_binary(std::string("\0\1\2", 3));
+        m = ws->receive();
+        REQUIRE(m);
+        CHECK(m->data == std::string("\0\1\2", 3));
+        CHECK(m->binary);
+        const std::string big(1 << 20, 'z');
+        ws->send(big);
+        CHECK(ws->receive()->data == big);
+        ws->close();
+        CHECK(ws->closed());
+        CHECK(ws->close_code() == gev::ws::normal);
+        CHECK(seen->done.wait(2.0));
+        CHECK(seen->code == gev::ws::normal);
+    });
+}
+
+TEST_CASE("seed_handler_replies_to_each_message_and_refuses_plain_get") {
+    with_server([](std::uint16_t port) {
+        auto ws = gev::ws::connect(url(port, "/seed"));
+        ws->send("Hello, world");
+        CHECK(ws->receive()->data == "Your message was: 'Hello, world'");
+        ws->send("again");
+        CHECK(ws->receive()->data == "Your message was: 'again'");
+        ws->close();
+        const auto plain = roundtrip(port, "GET /seed HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        CHECK(starts_with(plain, "HTTP/1.1 400 Bad Request"));
+        CHECK(has(plain, "Expected WebSocket request."));
+    });
+}
+
+TEST_CASE("client_close_code_and_reason_reach_the_handler") {
+    with_server([](std::uint16_t port) {
+        auto ws = gev::ws::connect(url(port, "/echo"));
+        ws->close(4001, "done here");
+        REQUIRE(seen->done.wait(2.0));
+        CHECK(seen->code == 4001);
+        CHECK(seen->reason == "done here");
+        CHECK_THROWS_AS(ws->send("late"), gev::ws::ConnectionClosed);
+    });
+}
+
+TEST_CASE("fragments_with_interleaved_ping_are_joined_and_ping_gets_its_pong") {
+    with_server([](std::uint16_t port) {
+        auto s = upgraded(port, "/echo");
+        s.sendall(frame(text, "Hel") + frame(fin | ping, "are you there") + frame(cont, "lo, ") +
+                  frame(fin | cont, "world"));
+        auto f = read_frame(s);
+        CHECK(f.opcode == pong);
+        CHECK(f.payload == "are you there");
+        f = read_frame(s);
+        CHECK(f.opcode == text);
+        CHECK(f.fin);
+        CHECK(f.payload == "Hello, world");
+        s.sendall(frame(fin | close_op, std::string("\x03\xe8", 2)));
+        f = read_frame(s);
+        CHECK(f.opcode == close_op);
+        CHECK(f.close_code() == 1000);
+        CHECK(read_frame(s).opcode == -1);  // then the server closes the TCP connection
+    });
+}
+
+TEST_CASE("protocol_violations_fail_the_connection_with_1002") {
+    with_server([](std::uint16_t port) {
+        SUBCASE("unmasked client frame") {
+            auto s = upgraded(port, "/echo");
+            s.sendall(frame(fin | text, "hi", false));
+            CHECK(failure_code(s) == 1002);
+        }
+        SUBCASE("reserved bit") {
+            auto s = upgraded(port, "/echo");
+            s.sendall(frame(fin | 0x40 | text, "hi"));
+            CHECK(failure_code(s) == 1002);
+        }
+        SUBCASE("reserved opcode") {
+            auto s = upgraded(port, "/echo");
+            s.sendall(frame(fin | 0x3, "hi"));
+            CHECK(failure_code(s) == 1002);
+        }
+        SUBCASE("continuation without a start") {
+            auto s = upgraded(port, "/echo");
+            s.sendall(frame(fin | cont, "hi"));
+            CHECK(failure_code(s) == 1002);
+        }
+        SUBCASE("fragmented ping") {
+            auto s = upgraded(port, "/echo");
+            s.sendall(frame(ping, "hi"));
+            CHECK(failure_code(s) == 1002);
+        }
+        SUBCASE("2^63 byte length") {
+            auto s = upgraded(port, "/echo");
+            s.sendall(frame(fin | binary, "", true, std::uint64_t(1) << 63));
+            const int code = failure_code(s);
+            CHECK((code == 1002 || code == 1009));
+        }
+        REQUIRE(seen->done.wait(2.0));
+        CHECK(seen->got_nothing);
+    });
+}
+
+TEST_CASE("invalid_utf8_in_text_fails_with_1007") {
+    with_server([](std::uint16_t port) {
+        auto s = upgraded(port, "/echo");
+        s.sendall(frame(fin | text, "caf\xc3"));
+        CHECK(failure_code(s) == 1007);
+        REQUIRE(seen->done.wait(2.0));
+        CHECK(seen->code == 1007);
+    });
+}
+
+TEST_CASE("message_over_the_limit_fails_with_1009") {
+    with_server([](std::uint16_t port) {
+        auto s = upgraded(port, "/small");
+        s.sendall(frame(fin | binary, std::string(1000, 'a')));
+        CHECK(read_frame(s).payload.size() == 1000);
+        s.sendall(frame(binary, std::string(600, 'a')) + frame(fin | cont, std::string(600, 'a')));
+        CHECK(failure_code(s) == 1009);
+    });
+}
+
+TEST_CASE("a_message_never_finished_fails_with_1008") {
+    with_server([](std::uint16_t port) {
+        auto s = upgraded(port, "/small");
+        s.sendall(frame(text, "never "));  // and no final fragment
+        const auto start = gev::Clock::now();
+        CHECK(failure_code(s) == 1008);
+        CHECK(gev::Clock::now() - start < 3s);
+    });
+}
+
+TEST_CASE("client_vanishing_without_close_frame_ends_receive_with_1006") {
+    with_server([](std::uint16_t port) {
+        {
+            auto s = upgraded(port, "/echo");
+            s.sendall(frame(fin | text, "hi"));
+            CHECK(read_frame(s).payload == "hi");
+        }
+        REQUIRE(seen->done.wait(2.0));
+        CHECK(seen->code == 1006);
+    });
+}
+
+TEST_CASE("ping_flood_is_answered_and_disturbs_no_one") {
+    with_server([](std::uint16_t port) {
+        auto other = gev::ws::connect(url(port, "/echo"));
+        auto s = upgraded(port, "/echo");
+        std::string pings;
+        for (int i = 0; i < 2000; ++i) pings += frame(fin | ping, std::to_string(i));
+        auto flooder = gev::spawn([&] { s.sendall(pings); });
+        other->send("still here");
+        CHECK(other->receive()->data == "still here");
+        for (int i = 0; i < 2000; ++i) {
+            const auto f = read_frame(s);
+            REQUIRE(f.opcode == pong);
+            REQUIRE(f.payload == std::to_string(i));
+        }
+        flooder.join();
+        s.sendall(frame(fin | text, "after"));
+        CHECK(read_frame(s).payload == "after");
+    });
+}
+
+TEST_CASE("broken_upgrades_get_http_errors") {
+    with_server([](std::uint16_t port) {
+        const auto no_key =
+            roundtrip(port,
+                      "GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade, close\r\n"
+                      "Sec-WebSocket-Version: 13\r\n\r\n");
+        CHECK(starts_with(no_key, "HTTP/1.1 400"));
+        const auto old_version =
+            roundtrip(port,
+                      "GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade, close\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      "Sec-WebSocket-Version: 8\r\n\r\n");
+        CHECK(starts_with(old_version, "HTTP/1.1 426"));
+        CHECK(has(old_version, "Sec-WebSocket-Version: 13"));
+        const auto plain = roundtrip(port, "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        CHECK(starts_with(plain, "HTTP/1.1 400"));
+        const auto [s, refused] = wstest::open(port, "/proto", "Origin: http://evil\r\n");
+        CHECK(starts_with(refused, "HTTP/1.1 403"));
+    });
+}
+
+TEST_CASE("subprotocol_is_the_first_of_ours_the_client_offered") {
+    with_server([](std::uint16_t port) {
+        gev::ws::Options o;
+        o.subprotocols = {"chat.v1", "chat.v2"};
+        o.origin = "http://good";
+        auto ws = gev::ws::connect(url(port, "/proto"), o);
+        CHECK(ws->subprotocol() == "chat.v2");
+        CHECK(ws->receive()->data == "chat.v2");
+        auto none = gev::ws::connect(url(port, "/proto"));
+        CHECK(none->subprotocol().empty());
+        CHECK(none->receive()->data.empty());
+    });
+}
+
+TEST_CASE("permessage_deflate_is_negotiated_when_offered") {
+    with_server([](std::uint16_t port) {
+        auto [s, head] = wstest::open(port, "/echo", "Sec-WebSocket-Extensions: permessage-deflate\r\n");
+        CHECK(has(head, "Sec-WebSocket-Extensions: permessage-deflate"));
+        auto [plain, head2] = wstest::open(port, "/echo");
+        CHECK_FALSE(has(head2, "permessage-deflate"));
+        auto ws = gev::ws::connect(url(port, "/echo"));  // ours offers it
+        std::string doc;
+        for (int i = 0; i < 5000; ++i) doc += "line " + std::to_string(i) + " of a compressible text\n";
+        ws->send(doc);
+        CHECK(ws->receive()->data == doc);
+    });
+}
+
+TEST_CASE("sends_from_another_greenlet_never_interleave_with_the_receivers_frames") {
+    with_server([](std::uint16_t port) {
+        auto s = upgraded(port, "/broadcast");
+        // Pings make the receiving greenlet write pongs while the sender is writing frames.
+        auto pinger = gev::spawn([&] {
+            for (int i = 0; i < 200; ++i) {
+                s.sendall(frame(fin | ping, "p"));
+                gev::sleep(0);
+            }
+        });
+        int messages = 0, pongs = 0;
+        while (messages < 500 || pongs < 200) {
+            const auto f = read_frame(s);
+            REQUIRE(f.opcode != -1);
+            if (f.opcode == pong) {
+                ++pongs;
+                continue;
+            }
+            REQUIRE(f.opcode == text);
+            const auto colon = f.payload.find(':');
+            REQUIRE(colon != std::string::npos);
+            const int i = std::stoi(f.payload.substr(0, colon));
+            CHECK(i == messages);
+            CHECK(f.payload.substr(colon + 1) == std::string(4000, char('a' + i % 26)));
+            ++messages;
+        }
+        pinger.join();
+    });
+}
+
+TEST_CASE("close_from_another_greenlet_ends_the_receivers_wait") {
+    with_server([](std::uint16_t port) {
+        auto ws = gev::ws::connect(url(port, "/close-from-other"));
+        CHECK_FALSE(ws->receive());
+        CHECK(ws->close_code() == gev::ws::going_away);
+        CHECK(ws->close_reason() == "server going down");
+        REQUIRE(seen->done.wait(2.0));
+        CHECK(seen->got_nothing);
+        CHECK(seen->code == gev::ws::going_away);
+    });
+}
+
+TEST_CASE("a_slow_reader_blocks_the_sender_until_send_timeout") {
+    with_server([](std::uint16_t port) {
+        auto s = upgraded(port, "/flood");
+        REQUIRE(seen->done.wait(5.0));
+        CHECK(has(seen->error, "timed out"));
+        CHECK(seen->code == gev::ws::abnormal);
+        // What the server sent is bounded by the socket buffers, not by how long it tried.
+        CHECK(seen->sent * 64 * 1024 < 64 * 1024 * 1024);
+    });
+}
+
+TEST_CASE("receive_interrupted_between_messages_keeps_the_connection") {
+    with_server([](std::uint16_t port) {
+        auto ws = gev::ws::connect(url(port, "/patient"));
+        CHECK(ws->receive()->data == "quiet 1");
+        ws->send("x");
+        auto m = ws->receive();
+        while (m && m->data.rfind("quiet", 0) == 0) m = ws->receive();
+        REQUIRE(m);
+        CHECK(m->data == "got x");
+    });
+}
+
+TEST_CASE("handler_returning_or_throwing_closes_the_websocket") {
+    with_server([](std::uint16_t port) {
+        CaptureStderr quiet;
+        auto once = gev::ws::connect(url(port, "/once"));
+        CHECK(once->receive()->data == "bye");
+        CHECK_FALSE(once->receive());
+        CHECK(once->close_code() == gev::ws::normal);
+        auto throws = gev::ws::connect(url(port, "/throws"));
+        CHECK_FALSE(throws->receive());
+        CHECK(throws->close_code() == gev::ws::internal_error);
+    });
+}
+
+TEST_CASE("connect_reports_a_refused_handshake") {
+    with_server([](std::uint16_t port) {
+        try {
+            gev::ws::connect(url(port, "/nowhere"));
+            FAIL("connected");
+        } catch (const gev::ws::HandshakeError& e) {
+            CHECK(e.status() == 404);
+        }
+    });
+}
