@@ -5,9 +5,11 @@
 #   make bench  build and run the benchmarks
 
 BUILD   ?= build
-BENCH_PACKAGES = nginx-light golang-go python3-gevent python3-bottle
+BENCH_PACKAGES = nginx-light golang-go python3-gevent python3-bottle python3-gevent-websocket \
+                 golang-github-gorilla-websocket-dev node-ws
 PACKAGES = meson ninja-build pkg-config g++ libboost1.81-dev libboost-fiber1.81-dev \
-           libboost-context1.81-dev doctest-dev nlohmann-json3-dev python3 strace curl apache2-utils httperf wrk
+           libboost-context1.81-dev doctest-dev nlohmann-json3-dev python3 strace curl apache2-utils httperf wrk \
+           python3-websockets chromium
 
 .PHONY: demo test bench deps bench-deps install-missing build
 
