@@ -52,7 +52,7 @@ StackPool::Bucket& StackPool::bucket(std::size_t size) {
     for (auto& b : buckets_) {
         if (b.size == size) return b;
     }
-    buckets_.push_back(Bucket{size, {}, {}});
+    buckets_.push_back(Bucket{size, {}, {}, nullptr, nullptr, 0});
     return buckets_.back();
 }
 
@@ -78,6 +78,7 @@ boost::context::stack_context StackPool::allocate(std::size_t size) {
     if (!b.warm.empty()) {
         lo = b.warm.back();
         b.warm.pop_back();
+        b.low_water = std::min(b.low_water, b.warm.size());
     } else if (!b.cold.empty()) {
         lo = b.cold.back();
         b.cold.pop_back();
@@ -93,13 +94,44 @@ boost::context::stack_context StackPool::allocate(std::size_t size) {
 void StackPool::deallocate(boost::context::stack_context& sctx) noexcept {
     char* lo = static_cast<char*>(sctx.sp) - sctx.size;
     Bucket& b = bucket(sctx.size);
-    if (b.warm.size() < warm_limit) {
-        b.warm.push_back(lo);
-        return;
+    b.warm.push_back(lo);
+    if (b.warm.size() > burst_limit) {
+        release(b, 1);
+    } else if (b.warm.size() > warm_limit) {
+        schedule_trim();
     }
-    // Keep the address range (and its guard page), give the memory back.
-    ::madvise(lo + page_size(), sctx.size - page_size(), MADV_DONTNEED);
-    b.cold.push_back(lo);
+}
+
+void StackPool::release(Bucket& b, std::size_t n) noexcept {
+    // The oldest go: keep their address range (and guard page), give their memory back.
+    for (std::size_t i = 0; i < n; ++i) {
+        ::madvise(b.warm[i] + page_size(), b.size - page_size(), MADV_DONTNEED);
+        b.cold.push_back(b.warm[i]);
+    }
+    b.warm.erase(b.warm.begin(), b.warm.begin() + static_cast<std::ptrdiff_t>(n));
+    b.low_water = std::min(b.low_water, b.warm.size());
+}
+
+void StackPool::trim() noexcept {
+    bool excess = false;
+    for (auto& b : buckets_) {
+        const std::size_t unused = std::min(b.low_water, b.warm.size());
+        if (unused > warm_limit) release(b, unused - warm_limit);
+        b.low_water = b.warm.size();
+        excess = excess || b.warm.size() > warm_limit;
+    }
+    if (excess) schedule_trim();
+}
+
+void StackPool::schedule_trim() noexcept {
+    if (trim_scheduled_) return;
+    trim_scheduled_ = true;
+    for (auto& b : buckets_) b.low_water = b.warm.size();
+    trim_timer_.expires_after(trim_period);
+    trim_timer_.async_wait([this](const boost::system::error_code& ec) {
+        trim_scheduled_ = false;
+        if (!ec) trim();
+    });
 }
 
 boost::context::stack_context StackAllocator::allocate() {

@@ -14,7 +14,7 @@
 struct gev::Hub::Impl {
     boost::asio::io_context io{1};
     detail::Reactor reactor{io};
-    detail::StackPool stacks;
+    detail::StackPool stacks{io};
     // Live greenlets of this hub (intrusive list through GreenletState::hub_prev/hub_next).
     detail::GreenletState* live = nullptr;
     std::size_t live_count = 0;

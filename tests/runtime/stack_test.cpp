@@ -37,6 +37,33 @@ TEST_CASE("a_hundred_thousand_sleeping_greenlets_fit_in_a_few_hundred_megabytes"
     });
 }
 
+TEST_CASE("a_burst_of_greenlets_gives_its_stack_memory_back_after_a_trim_period") {
+    gev::run([] {
+        gev::sleep(1.5);  // stacks of earlier tests trimmed
+        const long before = rss_kib();
+        gev::Event go;
+        std::vector<gev::AnyGreenlet> gs;
+        for (int i = 0; i < 8000; ++i) {
+            gs.push_back(gev::spawn([&go] {
+                volatile char used[12 * 1024];  // three more pages resident
+                used[0] = 1;
+                used[sizeof used - 1] = used[0];
+                go.wait();
+            }));
+        }
+        go.set();
+        gev::joinall(gs);
+        gs.clear();
+        const long after_burst = rss_kib() - before;
+        gev::sleep(2.5);  // two trim periods
+        const long settled = rss_kib() - before;
+        MESSAGE("RSS after 8,000 greenlets ended: " << after_burst / 1024 << " MiB, 2.5 s later: " << settled / 1024
+                                                    << " MiB");
+        CHECK(after_burst > 30 * 1024);    // the burst's stacks stay warm for reuse...
+        CHECK(settled < after_burst / 3);  // ...and are given back once unused
+    });
+}
+
 TEST_CASE("spawn_with_a_large_stack_allows_deep_recursion") {
     gev::run([] {
         auto g = gev::spawn(gev::SpawnOptions{.name = "deep", .stack_size = 8 * 1024 * 1024}, [] {
