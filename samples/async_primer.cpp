@@ -34,7 +34,8 @@
 //
 // Routes: GET /hello (the benchmark target), GET /stream, GET /fetch, GET / (this list and the
 // seed's WebSocket page), POST /upload (answers "received N bytes"), /websocket (the seed's
-// handler), /echo (a plain WebSocket echo: text as text, binary as binary); anything else is 404.
+// handler), /echo (a plain WebSocket echo: text as text, binary as binary, permessage-deflate when
+// offered); anything else is 404.
 // Run: build/samples/async_primer [--host 127.0.0.1] [--port 8080] [--threads 1] [--quiet]
 //      then: curl -N http://127.0.0.1:8080/stream
 #include <cstdio>
@@ -153,7 +154,9 @@ int main(int argc, char** argv) {
         while (auto message = ws->receive()) ws->send("Your message was: '" + message->data + "'");
     });
     app.route("/echo", [](gev::http::Request& request) {
-        auto ws = request.websocket();
+        gev::ws::Options compressible;
+        compressible.permessage_deflate = true;  // negotiated when the client offers it
+        auto ws = request.websocket(compressible);
         if (!ws) gev::http::abort(400, "Expected WebSocket request.");
         while (auto message = ws->receive()) {
             if (message->binary) {

@@ -52,7 +52,9 @@ void echo_until_closed(gev::ws::WebSocket& ws) {
 gev::http::App ws_app() {
     gev::http::App app;
     app.get("/echo", [](Request& q) {
-        auto ws = q.websocket();
+        gev::ws::Options o;
+        o.permessage_deflate = true;
+        auto ws = q.websocket(o);
         if (!ws) gev::http::abort(400, "Expected WebSocket request.");
         echo_until_closed(*ws);
     });
@@ -380,13 +382,17 @@ TEST_CASE("subprotocol_is_the_first_of_ours_the_client_offered") {
     });
 }
 
-TEST_CASE("permessage_deflate_is_negotiated_when_offered") {
+TEST_CASE("permessage_deflate_is_negotiated_when_enabled_and_offered") {
     with_server([](std::uint16_t port) {
         auto [s, head] = wstest::open(port, "/echo", "Sec-WebSocket-Extensions: permessage-deflate\r\n");
         CHECK(has(head, "Sec-WebSocket-Extensions: permessage-deflate"));
         auto [plain, head2] = wstest::open(port, "/echo");
         CHECK_FALSE(has(head2, "permessage-deflate"));
-        auto ws = gev::ws::connect(url(port, "/echo"));  // ours offers it
+        auto [off, head3] = wstest::open(port, "/seed", "Sec-WebSocket-Extensions: permessage-deflate\r\n");
+        CHECK_FALSE(has(head3, "permessage-deflate"));  // not enabled on that route
+        gev::ws::Options o;
+        o.permessage_deflate = true;
+        auto ws = gev::ws::connect(url(port, "/echo"), o);
         std::string doc;
         for (int i = 0; i < 5000; ++i) doc += "line " + std::to_string(i) + " of a compressible text\n";
         ws->send(doc);

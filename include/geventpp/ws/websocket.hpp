@@ -11,7 +11,7 @@
 // way) or nothing once the connection has closed: by the peer's close frame, by close(), or by
 // a failure, which closes with its code (1002 protocol error, 1007 invalid UTF-8 in text, 1009
 // message over Options::max_message) or 1006 when the TCP connection just ended; close_code()
-// says which. permessage-deflate (RFC 7692) is used when the peer offers or accepts it.
+// says which. permessage-deflate (RFC 7692) is negotiated when enabled (Options) and offered.
 //
 // One greenlet may receive while others send: sends are serialised whole, a frame is never
 // interleaved with another (nor with the pong or close frame the receiver writes), and send()
@@ -77,8 +77,10 @@ struct Message {
 struct Options {
     // A larger message fails the connection with 1009.
     std::size_t max_message = 16 * 1024 * 1024;
-    // Offer (client) or accept (server) permessage-deflate.
-    bool permessage_deflate = true;
+    // Offer (client) or accept when offered (server) permessage-deflate. Off by default, as in
+    // Beast, gorilla/websocket and Node's ws: its zlib state costs each connection ~170 KiB
+    // (bench/README.md), against a few KiB for an idle uncompressed one.
+    bool permessage_deflate = false;
     // Server: the subprotocols we speak, best first; the first one the client also offered is
     // chosen. Client: the ones to offer.
     std::vector<std::string> subprotocols;
