@@ -240,7 +240,7 @@ void Connection::read_body(const std::function<void(std::string_view)>& sink) {
 net::Socket Connection::take_over(std::string& unread, std::function<void(bool failed)> after_handler) {
     const auto data = buffer_.data();
     unread.assign(static_cast<const char*>(data.data()), data.size());
-    buffer_.clear();
+    buffer_ = beast::flat_buffer();  // its memory too: the connection may now stay open for hours
     keep_alive_ = false;
     after_takeover_ = std::move(after_handler);
     return std::move(sock_);

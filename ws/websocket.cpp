@@ -2,6 +2,7 @@
 
 #include <boost/asio/buffer.hpp>
 #include <geventpp/net/error.hpp>
+#include <geventpp/runtime/detail/park.hpp>
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/hub.hpp>
 #include <geventpp/runtime/timeout.hpp>
@@ -153,12 +154,12 @@ std::optional<Message> WebSocket::receive() {
         throw UsageError("WebSocket::receive while another greenlet is receiving — receive from one greenlet only");
     }
     o.receiving = true;
-    o.receiver = getcurrent();
+    o.receiver = gev::detail::current_greenlet();
     struct Leave {
         Impl& o;
         ~Leave() {
             o.receiving = false;
-            o.receiver = AnyGreenlet();
+            o.receiver = nullptr;
         }
     } leave{o};
     Message m;
@@ -228,7 +229,7 @@ void WebSocket::close(std::uint16_t code, std::string_view reason) {
     }
     // Another greenlet is reading: it runs the handshake, as the only reader of the stream.
     o.close_request.emplace(code, std::string(reason.substr(0, 123)));
-    if (o.reader_parked) o.receiver.kill(detail::CloseRequested{}, false);
+    if (o.reader_parked) o.receiver->interrupt(std::make_exception_ptr(detail::CloseRequested{}));
     if (!o.done.wait(o.options.close_timeout)) o.finish(abnormal);
 }
 

@@ -79,7 +79,7 @@ public:
 
     bool receiving = false;      // a greenlet is in receive()
     bool reader_parked = false;  // ... and waits in the socket, where close() may interrupt it
-    AnyGreenlet receiver;
+    gev::detail::GreenletState* receiver = nullptr;
     std::optional<std::pair<std::uint16_t, std::string>> close_request;
     std::size_t received = 0;      // bytes read since the last whole frame or message
     TimePoint message_deadline{};  // set when a message starts

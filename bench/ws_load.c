@@ -1,0 +1,118 @@
+/* Load generator for bench/ws_bench.py: N WebSocket connections to ws://127.0.0.1:<port>/echo,
+   each sending a masked text message and waiting for its echo, over and over, for D seconds
+   (one thread, epoll). Prints messages echoed per second and the p99 round-trip time. With
+   idle=1 it opens the connections (handshake done), prints "ready", and holds them until stdin
+   closes. permessage-deflate is not offered.
+   Usage: ws_load <port> <connections> <seconds> <message-bytes (< 126)> [idle] */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int cmp(const void* a, const void* b) {
+    double x = *(const double*)a, y = *(const double*)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sends the upgrade request and reads the answer up to its blank line; 0 if it is a 101. */
+static int handshake(int s, int port) {
+    char req[512], head[4096];
+    int n = snprintf(req, sizeof req,
+                     "GET /echo HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                     port);
+    if (write(s, req, n) != n) return -1;
+    size_t got = 0;
+    while (got < sizeof head - 1) {
+        ssize_t r = read(s, head + got, 1);
+        if (r <= 0) return -1;
+        got += r;
+        head[got] = 0;
+        if (got >= 4 && memcmp(head + got - 4, "\r\n\r\n", 4) == 0) break;
+    }
+    return strncmp(head, "HTTP/1.1 101", 12) == 0 ? 0 : -1;
+}
+
+int main(int argc, char** argv) {
+    if (argc < 5) return 2;
+    int port = atoi(argv[1]), conns = atoi(argv[2]), size = atoi(argv[4]), one = 1;
+    double seconds = atof(argv[3]);
+    int idle = argc > 5 && atoi(argv[5]);
+    if (size >= 126) return 2;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    int ep = epoll_create1(0);
+    int* got = calloc(conns, sizeof(int));
+    int* fds = calloc(conns, sizeof(int));
+    double* sent_at = calloc(conns, sizeof(double));
+    size_t cap = 1 << 20, nsamples = 0;
+    double* samples = malloc(cap * sizeof(double));
+    /* One masked text frame: FIN|text, MASK|len, a key, the payload masked with it. */
+    int frame_len = 2 + 4 + size, reply_len = 2 + size;
+    unsigned char* frame = malloc(frame_len);
+    unsigned char key[4] = {0x37, 0xfa, 0x21, 0x3d};
+    frame[0] = 0x81;
+    frame[1] = 0x80 | size;
+    memcpy(frame + 2, key, 4);
+    for (int i = 0; i < size; ++i) frame[6 + i] = 'x' ^ key[i % 4];
+    char buf[65536];
+    for (int i = 0; i < conns; ++i) {
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        if (connect(s, (struct sockaddr*)&a, sizeof a) || handshake(s, port)) {
+            fprintf(stderr, "connection %d: no WebSocket\n", i);
+            return 1;
+        }
+        setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        fds[i] = s;
+        struct epoll_event ev = {.events = EPOLLIN};
+        ev.data.u64 = ((unsigned long long)s << 32) | (unsigned)i;
+        epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+    }
+    if (idle) {
+        printf("ready\n");
+        fflush(stdout);
+        while (read(0, buf, sizeof buf) > 0) {
+        }
+        return 0;
+    }
+    struct epoll_event evs[256];
+    long trips = 0;
+    double start = now(), end = start + seconds;
+    for (int i = 0; i < conns; ++i) {
+        sent_at[i] = start;
+        if (write(fds[i], frame, frame_len) != frame_len) return 1;
+    }
+    while (now() < end) {
+        int n = epoll_wait(ep, evs, 256, 100);
+        for (int k = 0; k < n; ++k) {
+            int i = (int)(evs[k].data.u64 & 0xffffffffu), s = (int)(evs[k].data.u64 >> 32);
+            ssize_t r = read(s, buf, sizeof buf);
+            if (r <= 0) return 1;
+            got[i] += (int)r;
+            if (got[i] >= reply_len) {
+                double t = now();
+                if (nsamples < cap) samples[nsamples++] = t - sent_at[i];
+                ++trips;
+                got[i] = 0;
+                sent_at[i] = t;
+                if (write(s, frame, frame_len) != frame_len) return 1;
+            }
+        }
+    }
+    qsort(samples, nsamples, sizeof(double), cmp);
+    printf("%.0f %.3f\n", trips / (now() - start), nsamples ? samples[(size_t)(nsamples * 0.99)] * 1e3 : 0.0);
+    return 0;
+}
