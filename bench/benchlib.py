@@ -62,3 +62,24 @@ def stop(proc):
         except OSError:
             pass
     proc.wait()
+
+
+def load_run(server, cmd):
+    """Runs the load generator `cmd` on core 1; returns its output and the server's CPU share."""
+    cpu0, t0 = cpu_seconds(server), time.time()
+    out = subprocess.run(["taskset", "-c", "1", *cmd], capture_output=True, text=True, check=True).stdout
+    return out, (cpu_seconds(server) - cpu0) / (time.time() - t0)
+
+
+def idle_growth(server, holder_cmd, conns):
+    """Server RSS growth per connection (KiB) while `holder_cmd` holds `conns` connections open:
+    it prints "ready" once they are, and lets them go when its stdin closes (echo_load idle)."""
+    time.sleep(0.3)
+    before = rss_kib(server)
+    holder = subprocess.Popen(holder_cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ready"
+    time.sleep(1.5)
+    after = rss_kib(server)
+    holder.stdin.close()
+    holder.wait()
+    return (after - before) / conns

@@ -8,11 +8,9 @@ connections held open.
 Usage: echo_bench.py <build dir> [seconds per run]"""
 import os
 import statistics
-import subprocess
 import sys
-import time
 
-from benchlib import cpu_seconds, free_port, rss_kib, start_pinned, stop
+from benchlib import free_port, idle_growth, load_run, start_pinned, stop
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 5
@@ -28,10 +26,8 @@ def throughput_run(binary):
     port = free_port()
     server = start(binary, port)
     try:
-        cpu0, t0 = cpu_seconds(server), time.time()
-        out = subprocess.run(["taskset", "-c", "1", os.path.join(BUILD, "bench/echo_load"), str(port), str(CONNS),
-                              str(SECONDS), str(SIZE)], capture_output=True, text=True, check=True).stdout
-        share = (cpu_seconds(server) - cpu0) / (time.time() - t0)
+        out, share = load_run(server, [os.path.join(BUILD, "bench/echo_load"), str(port), str(CONNS), str(SECONDS),
+                                       str(SIZE)])
         rate, p99 = map(float, out.split())
         return rate, p99, share
     finally:
@@ -42,16 +38,8 @@ def idle_run(binary, conns=10000):
     port = free_port()
     server = start(binary, port)
     try:
-        time.sleep(0.2)
-        before = rss_kib(server)
-        load = subprocess.Popen([os.path.join(BUILD, "bench/echo_load"), str(port), str(conns), "0", "0", "1"],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert load.stdout.readline().strip() == "ready"
-        time.sleep(1.0)
-        after = rss_kib(server)
-        load.stdin.close()
-        load.wait()
-        return (after - before) / conns
+        return idle_growth(server, [os.path.join(BUILD, "bench/echo_load"), str(port), str(conns), "0", "0", "1"],
+                           conns)
     finally:
         stop(server)
 

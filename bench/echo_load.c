@@ -1,8 +1,10 @@
-/* Load generator for bench/echo_bench.py: N connections, each sending a message and waiting
-   for its echo, over and over, for D seconds (one thread, epoll). Prints round trips per
-   second and the p99 round-trip time. With idle=1 it opens the connections, prints "ready",
-   and holds them until stdin closes.
-   Usage: echo_load <port> <connections> <seconds> <message-bytes> [idle] */
+/* Load generator for bench/echo_bench.py and bench/ws_bench.py: N connections, each sending a
+   message and waiting for its echo, over and over, for D seconds (one thread, epoll). Prints
+   round trips per second and the p99 round-trip time. With idle=1 it opens the connections,
+   prints "ready", and holds them until stdin closes. With ws=1 each connection is a WebSocket
+   to /echo (handshake first; the message is one masked text frame, under 126 bytes, and the
+   echo an unmasked one; permessage-deflate is not offered).
+   Usage: echo_load <port> <connections> <seconds> <message-bytes> [idle] [ws] */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -26,35 +28,61 @@ static int cmp(const void* a, const void* b) {
     return x < y ? -1 : x > y;
 }
 
+/* Sends a WebSocket upgrade for /echo and reads the answer up to its blank line; 0 on a 101. */
+static int upgrade(int s, int port) {
+    char req[512], head[4096];
+    int n = snprintf(req, sizeof req,
+                     "GET /echo HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                     port);
+    if (write(s, req, n) != n) return -1;
+    size_t got = 0;
+    while (got < sizeof head - 1) {
+        if (read(s, head + got, 1) != 1) return -1;
+        head[++got] = 0;
+        if (got >= 4 && memcmp(head + got - 4, "\r\n\r\n", 4) == 0) break;
+    }
+    return strncmp(head, "HTTP/1.1 101", 12) == 0 ? 0 : -1;
+}
+
 int main(int argc, char** argv) {
     if (argc < 5) return 2;
     int port = atoi(argv[1]), conns = atoi(argv[2]), size = atoi(argv[4]), one = 1;
     double seconds = atof(argv[3]);
-    int idle = argc > 5 && atoi(argv[5]);
+    int idle = argc > 5 && atoi(argv[5]), ws = argc > 6 && atoi(argv[6]);
+    if (ws && size >= 126) return 2;
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
     int ep = epoll_create1(0);
     int* got = calloc(conns, sizeof(int));
+    int* fds = calloc(conns, sizeof(int));
     double* sent_at = calloc(conns, sizeof(double));
     size_t cap = 1 << 20, nsamples = 0;
     double* samples = malloc(cap * sizeof(double));
-    char* msg = malloc(size);
+    /* What is sent, and how many bytes make its echo. */
+    int msg_len = ws ? 6 + size : size, reply_len = ws ? 2 + size : size;
+    unsigned char* msg = malloc(msg_len);
+    if (ws) {
+        const unsigned char key[4] = {0x37, 0xfa, 0x21, 0x3d};
+        msg[0] = 0x81; /* FIN, text */
+        msg[1] = 0x80 | size;
+        memcpy(msg + 2, key, 4);
+        for (int i = 0; i < size; ++i) msg[6 + i] = 'x' ^ key[i % 4];
+    } else {
+        memset(msg, 'x', size);
+    }
     char buf[65536];
-    memset(msg, 'x', size);
     for (int i = 0; i < conns; ++i) {
         int s = socket(AF_INET, SOCK_STREAM, 0);
-        if (connect(s, (struct sockaddr*)&a, sizeof a)) {
-            perror("connect");
+        if (connect(s, (struct sockaddr*)&a, sizeof a) || (ws && upgrade(s, port))) {
+            fprintf(stderr, "connection %d failed\n", i);
             return 1;
         }
         setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (unsigned)i};
+        fds[i] = s;
+        struct epoll_event ev = {.events = EPOLLIN};
         ev.data.u64 = ((unsigned long long)s << 32) | (unsigned)i;
         epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
-        if (!idle) {
-            sent_at[i] = now();
-            if (write(s, msg, size) != size) return 1;
-        }
     }
     if (idle) {
         printf("ready\n");
@@ -65,6 +93,10 @@ int main(int argc, char** argv) {
     }
     long trips = 0;
     double start = now(), end = start + seconds;
+    for (int i = 0; i < conns; ++i) {
+        sent_at[i] = start;
+        if (write(fds[i], msg, msg_len) != msg_len) return 1;
+    }
     struct epoll_event evs[256];
     while (now() < end) {
         int n = epoll_wait(ep, evs, 256, 100);
@@ -73,13 +105,13 @@ int main(int argc, char** argv) {
             ssize_t r = read(s, buf, sizeof buf);
             if (r <= 0) return 1;
             got[i] += (int)r;
-            if (got[i] >= size) {
+            if (got[i] >= reply_len) {
                 double t = now();
                 if (nsamples < cap) samples[nsamples++] = t - sent_at[i];
                 ++trips;
                 got[i] = 0;
                 sent_at[i] = t;
-                if (write(s, msg, size) != size) return 1;
+                if (write(s, msg, msg_len) != msg_len) return 1;
             }
         }
     }

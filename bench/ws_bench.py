@@ -2,7 +2,7 @@
 """WebSocket benchmark: geventpp's async_primer /echo beside Go with gorilla/websocket
 (GOMAXPROCS=1), Node's ws and gevent-websocket, from the same run.
 
-Each server is pinned to core 0 and ws_load (C, epoll: 64 connections, each sending a 32-byte
+Each server is pinned to core 0 and echo_load in WebSocket mode (C, epoll: 64 connections, each sending a 32-byte
 text message and waiting for its echo) to core 1; the servers' runs are interleaved, 3 rounds,
 medians reported: messages/s, p99 round trip, the server's CPU share, messages/s per server
 core, and our ratios. Then server RSS per idle WebSocket connection with 10,000 of them open.
@@ -13,9 +13,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-from benchlib import cpu_seconds, free_port, rss_kib, start_pinned, stop
+from benchlib import free_port, idle_growth, load_run, start_pinned, stop
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 SECONDS = sys.argv[2] if len(sys.argv) > 2 else "5"
@@ -46,18 +45,15 @@ def start(name, port):
 
 
 def load(port, *args):
-    return [os.path.join(BUILD, "bench/ws_load"), str(port), *map(str, args)]
+    return [os.path.join(BUILD, "bench/echo_load"), str(port), *map(str, args)]
 
 
 def echo_run(name):
     port = free_port()
     server = start(name, port)
     try:
-        subprocess.run(load(port, CONNS, 1, SIZE), capture_output=True)  # warm up
-        cpu0, t0 = cpu_seconds(server), time.time()
-        out = subprocess.run(["taskset", "-c", "1", *load(port, CONNS, SECONDS, SIZE)], capture_output=True,
-                             text=True, check=True).stdout
-        share = (cpu_seconds(server) - cpu0) / (time.time() - t0)
+        subprocess.run(load(port, CONNS, 1, SIZE, 0, 1), capture_output=True)  # warm up
+        out, share = load_run(server, load(port, CONNS, SECONDS, SIZE, 0, 1))
         rate, p99 = map(float, out.split())
         return rate, p99, share
     finally:
@@ -68,16 +64,7 @@ def idle_run(name, conns=10000):
     port = free_port()
     server = start(name, port)
     try:
-        time.sleep(0.3)
-        before = rss_kib(server)
-        holder = subprocess.Popen(load(port, conns, 0, SIZE, 1), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  text=True)
-        assert holder.stdout.readline().strip() == "ready"
-        time.sleep(1.5)
-        after = rss_kib(server)
-        holder.stdin.close()
-        holder.wait()
-        return (after - before) / conns
+        return idle_growth(server, load(port, conns, 0, SIZE, 1, 1), conns)
     finally:
         stop(server)
 
