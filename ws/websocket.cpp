@@ -130,9 +130,13 @@ void WebSocket::Impl::send(std::string_view data, bool binary) {
     boost::system::error_code ec;
     try {
         ws.write(boost::asio::buffer(data.data(), data.size()), ec);
-    } catch (const Timeout::Expired&) {
+    } catch (const Timeout::Expired& e) {
         finish(abnormal);  // part of a frame may be out: the stream cannot go on
-        throw net::SocketTimeout("WebSocket send");
+        if (bound && e.is(*bound)) throw net::SocketTimeout("WebSocket send");
+        throw;
+    } catch (...) {
+        finish(abnormal);  // killed in the middle of a frame: the same
+        throw;
     }
     if (ec) {
         finish(abnormal);
