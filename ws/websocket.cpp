@@ -128,6 +128,11 @@ void WebSocket::Impl::send(std::string_view data, bool binary) {
     if (closing) throw ConnectionClosed(code ? code : std::uint16_t(abnormal));
     ws.binary(binary);
     boost::system::error_code ec;
+    send_in_progress = true;
+    struct Done {
+        bool& flag;
+        ~Done() { flag = false; }
+    } done_sending{send_in_progress};
     try {
         ws.write(boost::asio::buffer(data.data(), data.size()), ec);
     } catch (const Timeout::Expired& e) {
@@ -172,7 +177,10 @@ std::optional<Message> WebSocket::receive() {
     o.received = 0;
     o.message_deadline = {};
     try {
-        o.ws.read(buffer, ec);
+        // Beast's read() makes room for 1,536 bytes first; most messages are short.
+        do {
+            o.ws.read_some(buffer, 64, ec);
+        } while (!ec && !o.ws.is_message_done());
     } catch (const detail::MessageTimeout&) {
         o.fail(policy_error, "message not finished in time");
         return std::nullopt;
@@ -210,7 +218,6 @@ void WebSocket::send_binary(std::string_view bytes) {
 
 void WebSocket::ping(std::string_view payload) {
     auto& o = *impl_;
-    std::lock_guard lock(o.write_lock);
     if (o.closing) throw ConnectionClosed(o.code ? o.code : std::uint16_t(abnormal));
     boost::system::error_code ec;
     payload = payload.substr(0, bws::ping_data::static_capacity);

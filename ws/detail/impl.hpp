@@ -38,8 +38,9 @@ public:
     std::size_t read_some(const MutableBufferSequence& buffers, boost::system::error_code& ec);
     template <class MutableBufferSequence>
     std::size_t read_some(const MutableBufferSequence& buffers);
-    // Writes all of `buffers` under the connection's write lock, so that a control frame the
-    // receiver writes never lands inside a frame a sender is writing.
+    // Writes all of `buffers` under the connection's write lock (which send() holds around a
+    // whole message), so that a control frame the receiver writes never lands inside a frame a
+    // sender is writing.
     template <class ConstBufferSequence>
     std::size_t write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec);
     template <class ConstBufferSequence>
@@ -75,7 +76,9 @@ public:
     std::string unread;  // bytes read past the handshake, served first
     Options options;
     boost::beast::websocket::stream<detail::Transport> ws;
-    RLock write_lock;
+    Lock write_lock;
+    bool send_in_progress = false;  // send() holds write_lock...
+    bool sender_parked = false;     // ...and waits in the socket for room
 
     bool receiving = false;      // a greenlet is in receive()
     bool reader_parked = false;  // ... and waits in the socket, where close() may interrupt it
@@ -132,12 +135,22 @@ std::size_t Transport::read_some(const MutableBufferSequence& buffers) {
 
 template <class ConstBufferSequence>
 std::size_t Transport::write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
-    std::lock_guard lock(owner_.write_lock);
+    auto& o = owner_;
+    // Inside send(), the sending greenlet is the caller unless it is parked in the socket below
+    // (then the caller is the receiver, writing a pong or a close): it already holds the lock.
+    std::unique_lock<Lock> lock(o.write_lock, std::defer_lock);
+    const bool sender = o.send_in_progress && !o.sender_parked;
+    if (!sender) lock.lock();
     ec = {};
     std::size_t total = 0;
+    struct Parked {
+        bool& flag;
+        ~Parked() { flag = false; }
+    } parked{o.sender_parked};
+    o.sender_parked = sender;
     for (auto rest = boost::beast::buffers_suffix<ConstBufferSequence>(buffers);
          boost::beast::buffer_bytes(rest) > 0;) {
-        const auto n = owner_.sock.write_some(rest, ec);
+        const auto n = o.sock.write_some(rest, ec);
         if (ec) break;
         rest.consume(n);
         total += n;
