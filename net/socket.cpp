@@ -181,6 +181,26 @@ std::size_t Socket::readv_some(iovec* iov, std::size_t n) {
     return r;
 }
 
+std::optional<std::size_t> Socket::try_recv_into(void* buffer, std::size_t n) {
+    if (fd_ < 0) throw SocketError(EBADF, "recv: the socket is closed");
+    if (!watch_->readable) return std::nullopt;
+    for (;;) {
+        const ssize_t r = ::recv(fd_, buffer, n, MSG_DONTWAIT);
+        if (r >= 0) {
+            // The same short-read rule as readv_some.
+            if (stream_ && r > 0 && std::size_t(r) < n && watch_->reactor && !watch_->eof) watch_->readable = false;
+            return static_cast<std::size_t>(r);
+        }
+        if (errno == EINTR) continue;
+        if (!would_block(errno)) throw_socket_error(errno, "recv");
+        // From now on the hub's epoll says when it is readable again.
+        auto& reactor = watch_->reactor ? *watch_->reactor : gev::detail::Reactor::current("recv");
+        reactor.ensure_registered(*watch_);
+        watch_->readable = false;
+        return std::nullopt;
+    }
+}
+
 std::size_t Socket::writev_some(const iovec* iov, std::size_t n) {
     if (n == 0) return 0;
     msghdr msg{};
@@ -270,7 +290,10 @@ bool Socket::notify_readable(std::function<void()> fn) {
 
 void Socket::wait_read(Seconds timeout) {
     pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 0) > 0) return;  // ready now: the edge may have been seen already
+    if (::poll(&p, 1, 0) > 0) {  // ready now: the edge may have been seen already
+        watch_->readable = true;
+        return;
+    }
     TimePoint deadline = timeout.deadline();
     watch_->readable = false;
     await(Direction::read, "wait_read", deadline);
@@ -278,7 +301,10 @@ void Socket::wait_read(Seconds timeout) {
 
 void Socket::wait_write(Seconds timeout) {
     pollfd p{fd_, POLLOUT, 0};
-    if (::poll(&p, 1, 0) > 0) return;
+    if (::poll(&p, 1, 0) > 0) {
+        watch_->writable = true;
+        return;
+    }
     TimePoint deadline = timeout.deadline();
     watch_->writable = false;
     await(Direction::write, "wait_write", deadline);

@@ -53,6 +53,27 @@ TEST_CASE("recv_returns_empty_at_end_of_stream_every_time") {
     });
 }
 
+TEST_CASE("try_recv_into_returns_nothing_instead_of_waiting") {
+    gev::run([] {
+        auto srv = listener();
+        auto client = gev::net::create_connection("127.0.0.1", srv.getsockname().port());
+        auto [conn, peer] = srv.accept();
+        char buf[64];
+        CHECK_FALSE(conn.try_recv_into(buf, sizeof buf));  // nothing sent yet: no wait
+        client.sendall("ping");
+        conn.wait_read(5.0);
+        auto n = conn.try_recv_into(buf, sizeof buf);
+        REQUIRE(n);
+        CHECK(std::string(buf, *n) == "ping");
+        CHECK_FALSE(conn.try_recv_into(buf, sizeof buf));  // drained
+        client.close();
+        conn.wait_read(5.0);
+        n = conn.try_recv_into(buf, sizeof buf);
+        REQUIRE(n);
+        CHECK(*n == 0);  // end of stream
+    });
+}
+
 TEST_CASE("connect_to_a_closed_port_throws_connection_refused") {
     gev::run([] {
         std::uint16_t port;

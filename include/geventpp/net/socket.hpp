@@ -28,6 +28,7 @@
 #include <geventpp/net/error.hpp>
 #include <geventpp/runtime/seconds.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -72,6 +73,10 @@ public:
     // Up to n bytes; fewer if that is what arrived; 0 at end of stream.
     std::size_t recv_into(void* buffer, std::size_t n, int flags = 0);
     std::string recv(std::size_t n, int flags = 0);
+    // recv_into without waiting (Python's recv with MSG_DONTWAIT): nothing when no data is
+    // there now. Costs no syscall when the hub's epoll has not seen the socket readable since
+    // the last read drained it.
+    std::optional<std::size_t> try_recv_into(void* buffer, std::size_t n);
     // Sends what the kernel takes now (at least one byte); returns how much.
     std::size_t send(std::string_view data, int flags = 0);
     // Sends everything, waiting as needed.
