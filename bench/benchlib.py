@@ -83,3 +83,14 @@ def idle_growth(server, holder_cmd, conns):
     holder.stdin.close()
     holder.wait()
     return (after - before) / conns
+
+
+def go_binary(source, tmp):
+    """Builds the Go peer `source` once into `tmp` (GOPATH mode: Debian's Go packages, such as
+    gorilla/websocket, live in /usr/share/gocode) and returns the binary's path."""
+    binary = os.path.join(tmp, os.path.splitext(os.path.basename(source))[0])
+    if not os.path.exists(binary):
+        env = {**os.environ, "GOCACHE": os.path.join(tmp, "gocache"), "GOPATH": "/usr/share/gocode",
+               "GO111MODULE": "off"}
+        subprocess.run(["go", "build", "-o", binary, source], check=True, env=env)
+    return binary

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import cpu_seconds, free_port, rss_kib, start_pinned, stop
+from benchlib import go_binary, cpu_seconds, free_port, rss_kib, start_pinned, stop
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 SECONDS = sys.argv[2] if len(sys.argv) > 2 else "5"
@@ -40,12 +40,7 @@ http {{ access_log off; keepalive_requests 10000000; keepalive_timeout 60s;
 
 
 def go_cmd(port):
-    binary = os.path.join(TMP, "hello_go")
-    if not os.path.exists(binary):
-        env = {**os.environ, "GOCACHE": os.path.join(TMP, "gocache"), "GOPATH": os.path.join(TMP, "gopath"),
-               "GO111MODULE": "off"}
-        subprocess.run(["go", "build", "-o", binary, os.path.join(HERE, "hello_go.go")], check=True, env=env)
-    return [binary, str(port)]
+    return [go_binary(os.path.join(HERE, "hello_go.go"), TMP), str(port)]
 
 
 SERVERS = {

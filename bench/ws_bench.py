@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 
-from benchlib import free_port, idle_growth, load_run, start_pinned, stop
+from benchlib import go_binary, free_port, idle_growth, load_run, start_pinned, stop
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 SECONDS = sys.argv[2] if len(sys.argv) > 2 else "5"
@@ -24,12 +24,7 @@ CONNS, SIZE, ROUNDS = 64, 32, 3
 
 
 def go_cmd(port):
-    binary = os.path.join(TMP, "ws_go")
-    if not os.path.exists(binary):
-        env = {**os.environ, "GOCACHE": os.path.join(TMP, "gocache"), "GOPATH": "/usr/share/gocode",
-               "GO111MODULE": "off"}
-        subprocess.run(["go", "build", "-o", binary, os.path.join(HERE, "ws_go.go")], check=True, env=env)
-    return [binary, str(port)]
+    return [go_binary(os.path.join(HERE, "ws_go.go"), TMP), str(port)]
 
 
 SERVERS = {
