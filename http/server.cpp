@@ -56,13 +56,25 @@ using Parker = std::function<bool(std::size_t served)>;
 class Connection final : public detail::RequestSource, public detail::BodySink {
 public:
     Connection(net::Socket& sock, const net::Address& peer, const Handler& handler, const Options& options,
-               std::size_t served, Parker park)
-        : sock_(sock), peer_(peer), handler_(handler), options_(options), served_(served), park_(std::move(park)) {}
+               std::size_t served, Parker park, std::list<std::function<void()>>& stop_hooks)
+        : sock_(sock),
+          peer_(peer),
+          handler_(handler),
+          options_(options),
+          served_(served),
+          park_(std::move(park)),
+          stop_hooks_(stop_hooks) {}
+    ~Connection() {
+        if (stop_hook_) stop_hooks_.erase(*stop_hook_);
+    }
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
 
     void run();
 
     void read_body(const std::function<void(std::string_view)>& sink) override;
-    net::Socket take_over(std::string& unread, std::function<void(bool failed)> after_handler) override;
+    net::Socket take_over(std::string& unread, std::function<void(bool failed)> after_handler,
+                          std::function<void()> on_stop) override;
     void start_stream(Response& r) override;
     void write_piece(std::string_view piece) override;
 
@@ -92,6 +104,8 @@ private:
     std::size_t resumed_at_ = served_;
     Parker park_;
     std::function<void(bool failed)> after_takeover_;  // set once the connection was taken over
+    std::list<std::function<void()>>& stop_hooks_;     // the server's, run when it stops
+    std::optional<std::list<std::function<void()>>::iterator> stop_hook_;
 };
 
 void Connection::run() {
@@ -266,7 +280,9 @@ void Connection::read_body(const std::function<void(std::string_view)>& sink) {
     }
 }
 
-net::Socket Connection::take_over(std::string& unread, std::function<void(bool failed)> after_handler) {
+net::Socket Connection::take_over(std::string& unread, std::function<void(bool failed)> after_handler,
+                                  std::function<void()> on_stop) {
+    stop_hook_ = stop_hooks_.insert(stop_hooks_.end(), std::move(on_stop));
     const auto data = buffer_.data();
     unread.assign(static_cast<const char*>(data.data()), data.size());
     buffer_ = beast::flat_buffer();  // its memory too: the connection may now stay open for hours
@@ -427,7 +443,7 @@ Server::~Server() {
 void Server::serve(net::Socket& sock, const net::Address& peer, std::size_t served) {
     Parker parker;
     if (options_.park_idle) parker = [&](std::size_t n) { return park(sock, peer, n); };
-    Connection c(sock, peer, handler_, options_, served, std::move(parker));
+    Connection c(sock, peer, handler_, options_, served, std::move(parker), stop_hooks_);
     try {
         c.run();
     } catch (const net::SocketError&) {
@@ -479,7 +495,8 @@ void Server::open() {
 void Server::stop_accepting() noexcept {
     StreamServer::stop_accepting();
     if (sweeper_) sweeper_.kill(GreenletExit{}, false);
-    parked_.clear();  // closes the idle connections
+    parked_.clear();                              // closes the idle connections
+    for (const auto& hook : stop_hooks_) hook();  // e.g. WebSockets close with 1001
 }
 
 void serve(const net::Address& address, const http::Handler& handler, Options options, std::size_t threads,

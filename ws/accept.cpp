@@ -7,6 +7,7 @@
 #include <geventpp/http/error.hpp>
 #include <geventpp/http/request.hpp>
 #include <geventpp/net/error.hpp>
+#include <geventpp/runtime/greenlet.hpp>
 #include <geventpp/ws/websocket.hpp>
 
 #include "detail/impl.hpp"
@@ -64,9 +65,16 @@ std::shared_ptr<ws::WebSocket> Request::websocket(const ws::Options& options) {
     // The connection keeps the WebSocket until the handler has returned, then closes it.
     auto held = std::make_shared<std::shared_ptr<ws::WebSocket>>();
     std::string unread;
-    auto sock = source_.take_over(unread, [held](bool failed) {
-        if (*held && !(*held)->closed()) (*held)->close(failed ? ws::internal_error : ws::normal);
-    });
+    auto sock = source_.take_over(
+        unread,
+        [held](bool failed) {
+            if (*held && !(*held)->closed()) (*held)->close(failed ? ws::internal_error : ws::normal);
+        },
+        [held] {
+            if (*held && !(*held)->closed()) {
+                gev::spawn([ws = *held] { ws->close(ws::going_away, "server stopping"); });
+            }
+        });
     auto impl = std::make_unique<ws::WebSocket::Impl>(std::move(sock), std::move(unread), options,
                                                       boost::beast::role_type::server);
     impl->subprotocol = subprotocol;

@@ -488,3 +488,25 @@ TEST_CASE("connect_reports_a_refused_handshake") {
         }
     });
 }
+
+TEST_CASE("server_stop_closes_open_websockets_with_1001") {
+    gev::http::Options options;
+    options.access_log = false;
+    gev::run([&] {
+        static gev::http::App app = ws_app();
+        gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), options);
+        server.start();
+        seen.emplace();
+        auto ws = gev::ws::connect(url(server.server_port(), "/echo"));
+        ws->send("before");
+        CHECK(ws->receive()->data == "before");
+        const auto start = gev::Clock::now();
+        auto stopper = gev::spawn([&] { server.stop(5.0); });
+        CHECK_FALSE(ws->receive());
+        CHECK(ws->close_code() == gev::ws::going_away);
+        stopper.join();
+        CHECK(gev::Clock::now() - start < 2s);  // the handler ended; stop did not wait 5 s
+        REQUIRE(seen->done.wait(1.0));
+        CHECK(seen->code == gev::ws::going_away);
+    });
+}

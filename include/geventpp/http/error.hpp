@@ -33,7 +33,9 @@ private:
 };
 
 // Ends the handler with `status` and `text` as the body.
-[[noreturn]] inline void abort(int status, std::string text = {}) { throw HTTPError(status, std::move(text)); }
+[[noreturn]] inline void abort(int status, std::string text = {}) {
+    throw HTTPError(status, std::move(text));
+}
 
 // Ends the handler with a redirect to `url` (303 See Other by default, as Bottle does).
 [[noreturn]] inline void redirect(std::string url, int status = 303) {

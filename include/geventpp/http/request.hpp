@@ -34,8 +34,10 @@ public:
     virtual void read_body(const std::function<void(std::string_view)>& sink) = 0;
     // Hands the socket, and the bytes read past the request, to a protocol that takes the
     // connection over (WebSocket): the server answers nothing more on it. `after_handler` runs
-    // when the handler has returned (false) or thrown (true).
-    virtual net::Socket take_over(std::string& unread, std::function<void(bool failed)> after_handler) = 0;
+    // when the handler has returned (false) or thrown (true); `on_stop` when the server starts
+    // stopping while the handler runs (it must not block).
+    virtual net::Socket take_over(std::string& unread, std::function<void(bool failed)> after_handler,
+                                  std::function<void()> on_stop) = 0;
 
 protected:
     ~RequestSource() = default;
@@ -81,7 +83,8 @@ public:
     // gevent-websocket's `wsgi.websocket`: this connection as a WebSocket once the upgrade is
     // answered (101), or empty when this is not a WebSocket upgrade request. Throws HTTPError
     // for a broken upgrade (400 no key, 426 unsupported version, 403 origin refused). A
-    // WebSocket still open when the handler returns is closed (1000; 1011 if the handler threw).
+    // WebSocket still open when the handler returns is closed (1000; 1011 if the handler threw),
+    // and one open when the server stops is closed with 1001 (its receive() then returns nothing).
     // Defined by the ws layer: include <geventpp/ws/websocket.hpp> to use it.
     std::shared_ptr<ws::WebSocket> websocket();
     std::shared_ptr<ws::WebSocket> websocket(const ws::Options& options);

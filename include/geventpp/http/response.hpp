@@ -15,12 +15,11 @@
 // read (a cancellation point) and throws net::SocketError if the client went away.
 #pragma once
 
+#include <boost/beast/http/fields.hpp>
+#include <geventpp/runtime/queue.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <boost/beast/http/fields.hpp>
-#include <geventpp/runtime/queue.hpp>
 
 namespace gev::http {
 

@@ -23,12 +23,11 @@
 
 #include <cstddef>
 #include <functional>
-#include <list>
-#include <string>
-
 #include <geventpp/http/request.hpp>
 #include <geventpp/http/response.hpp>
 #include <geventpp/net/stream_server.hpp>
+#include <list>
+#include <string>
 
 namespace gev::http {
 
@@ -78,6 +77,8 @@ private:
     http::Handler handler_;
     Options options_;
     std::list<Parked> parked_;  // oldest first
+    // What to do at stop for connections a protocol took over (WebSockets: close with 1001).
+    std::list<std::function<void()>> stop_hooks_;
     AnyGreenlet sweeper_;
 };
 
