@@ -3,6 +3,7 @@
 
 #include <geventpp/geventpp.hpp>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../capture_stderr.hpp"
@@ -148,7 +149,11 @@ void with_server(F&& body) {
         gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), options);
         server.start();
         seen.emplace();
-        body(server.server_port());
+        if constexpr (std::is_invocable_v<F, gev::http::Server&>) {
+            body(server);
+        } else {
+            body(server.server_port());
+        }
         server.stop(0.5);
     });
 }
@@ -490,13 +495,7 @@ TEST_CASE("connect_reports_a_refused_handshake") {
 }
 
 TEST_CASE("server_stop_closes_open_websockets_with_1001") {
-    gev::http::Options options;
-    options.access_log = false;
-    gev::run([&] {
-        static gev::http::App app = ws_app();
-        gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), options);
-        server.start();
-        seen.emplace();
+    with_server([](gev::http::Server& server) {
         auto ws = gev::ws::connect(url(server.server_port(), "/echo"));
         ws->send("before");
         CHECK(ws->receive()->data == "before");
