@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import go_binary, cpu_seconds, free_port, rss_kib, start_pinned, stop
+from benchlib import go_binary, load_run, free_port, rss_kib, start_pinned, stop
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 SECONDS = sys.argv[2] if len(sys.argv) > 2 else "5"
@@ -61,10 +61,8 @@ def wrk_run(name):
     server = start(name, port)
     try:
         subprocess.run(["wrk", "-t1", "-c64", "-d1s", f"http://127.0.0.1:{port}/hello"], capture_output=True)  # warm
-        cpu0, t0 = cpu_seconds(server), time.time()
-        out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c64", f"-d{SECONDS}s", "--latency",
-                              f"http://127.0.0.1:{port}/hello"], capture_output=True, text=True).stdout
-        share = (cpu_seconds(server) - cpu0) / (time.time() - t0)
+        out, share = load_run(server, ["wrk", "-t1", "-c64", f"-d{SECONDS}s", "--latency",
+                                       f"http://127.0.0.1:{port}/hello"])
         rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
         p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
         p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]

@@ -44,12 +44,6 @@ bool wants_keep_alive(const bhttp::request<bhttp::buffer_body>& head) {
     return head.keep_alive();
 }
 
-// A request that cannot be served: answer `status` and close.
-struct Refusal {
-    int status;
-    std::string reason;
-};
-
 // Takes over an idle connection (moving its socket out) and returns true, or returns false.
 using Parker = std::function<bool(std::size_t served)>;
 
