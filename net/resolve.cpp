@@ -5,14 +5,16 @@
 #include <geventpp/runtime/threadpool.hpp>
 #include <memory>
 
+#include "detail/resolver.hpp"
+
 namespace gev::net {
 
-namespace {
-ThreadPool& resolver_pool() {
+ThreadPool& detail::resolver_pool() {
     static ThreadPool pool(4);
     return pool;
 }
 
+namespace {
 std::vector<Address> resolve_blocking(const std::string& host, std::uint16_t port, int family, int type) {
     addrinfo hints{};
     hints.ai_family = family;
@@ -36,7 +38,7 @@ std::vector<Address> getaddrinfo(const std::string& host, std::uint16_t port, in
         if (family == AF_UNSPEC || family == numeric.family()) return {numeric};
     } catch (const AddressError&) {
     }
-    return resolver_pool().spawn(resolve_blocking, host, port, family, type).get(timeout);
+    return detail::resolver_pool().spawn(resolve_blocking, host, port, family, type).get(timeout);
 }
 
 std::string gethostbyname(const std::string& host, Seconds timeout) {

@@ -10,10 +10,12 @@
 #include <geventpp/runtime/error.hpp>
 
 #include "../runtime/detail/reactor.hpp"
+#include "detail/libc.hpp"
 
 namespace gev::net {
 
 using detail::throw_socket_error;
+namespace libc = detail::libc;
 
 namespace {
 void set_nonblocking(int fd) {
@@ -130,13 +132,13 @@ std::pair<Socket, Address> Socket::accept() {
     Address peer;
     const auto fd = io(Direction::read, "accept", [&] {
         *peer.size_ptr() = sizeof(sockaddr_storage);
-        return ::accept4(fd_, peer.data(), peer.size_ptr(), SOCK_NONBLOCK | SOCK_CLOEXEC);
+        return libc::accept4(fd_, peer.data(), peer.size_ptr(), SOCK_NONBLOCK | SOCK_CLOEXEC);
     });
     return {Socket(static_cast<int>(fd)), peer};
 }
 
 void Socket::connect(const Address& a) {
-    if (::connect(fd_, a.data(), a.size()) == 0) return;
+    if (libc::connect(fd_, a.data(), a.size()) == 0) return;
     if (errno != EINPROGRESS && errno != EINTR) throw_socket_error(errno, ("connect " + a.to_string()).c_str());
     const std::string call = "connect " + a.to_string();
     TimePoint deadline = TimePoint::min();
@@ -158,7 +160,7 @@ std::size_t Socket::recv_into(void* buffer, std::size_t n, int flags) {
         iovec iov{buffer, n};
         return readv_some(&iov, 1);
     }
-    return io(Direction::read, "recv", [&] { return ::recv(fd_, buffer, n, flags); });
+    return io(Direction::read, "recv", [&] { return libc::recv(fd_, buffer, n, flags); });
 }
 
 std::string Socket::recv(std::size_t n, int flags) {
@@ -172,7 +174,7 @@ std::size_t Socket::readv_some(iovec* iov, std::size_t n) {
     std::size_t want = 0;
     for (std::size_t i = 0; i < n; ++i) want += iov[i].iov_len;
     const auto r = io(Direction::read, "recv", [&] {
-        return n == 1 ? ::recv(fd_, iov[0].iov_base, iov[0].iov_len, 0) : ::readv(fd_, iov, static_cast<int>(n));
+        return n == 1 ? libc::recv(fd_, iov[0].iov_base, iov[0].iov_len, 0) : libc::readv(fd_, iov, static_cast<int>(n));
     });
     // A stream socket that gave less than asked for is drained; its next edge will say when
     // more arrives, so skip the read that would fail with EAGAIN. Only once it is registered
@@ -185,7 +187,7 @@ std::optional<std::size_t> Socket::try_recv_into(void* buffer, std::size_t n) {
     if (fd_ < 0) throw SocketError(EBADF, "recv: the socket is closed");
     if (!watch_->readable) return std::nullopt;
     for (;;) {
-        const ssize_t r = ::recv(fd_, buffer, n, MSG_DONTWAIT);
+        const ssize_t r = libc::recv(fd_, buffer, n, MSG_DONTWAIT);
         if (r >= 0) {
             // The same short-read rule as readv_some.
             if (stream_ && r > 0 && std::size_t(r) < n && watch_->reactor && !watch_->eof) watch_->readable = false;
@@ -206,7 +208,7 @@ std::size_t Socket::writev_some(const iovec* iov, std::size_t n) {
     msghdr msg{};
     msg.msg_iov = const_cast<iovec*>(iov);
     msg.msg_iovlen = n;
-    return io(Direction::write, "send", [&] { return ::sendmsg(fd_, &msg, MSG_NOSIGNAL); });
+    return io(Direction::write, "send", [&] { return libc::sendmsg(fd_, &msg, MSG_NOSIGNAL); });
 }
 
 std::size_t Socket::readv_some(iovec* iov, std::size_t n, boost::system::error_code& ec) {
@@ -236,7 +238,7 @@ std::size_t Socket::send(std::string_view data, int flags) {
         iovec iov{const_cast<char*>(data.data()), data.size()};
         return writev_some(&iov, 1);
     }
-    return io(Direction::write, "send", [&] { return ::send(fd_, data.data(), data.size(), flags | MSG_NOSIGNAL); });
+    return io(Direction::write, "send", [&] { return libc::send(fd_, data.data(), data.size(), flags | MSG_NOSIGNAL); });
 }
 
 void Socket::sendall(std::string_view data, int flags) {
@@ -248,14 +250,14 @@ std::pair<std::string, Address> Socket::recvfrom(std::size_t n, int flags) {
     Address from;
     buf.resize(io(Direction::read, "recvfrom", [&] {
         *from.size_ptr() = sizeof(sockaddr_storage);
-        return ::recvfrom(fd_, buf.data(), n, flags, from.data(), from.size_ptr());
+        return libc::recvfrom(fd_, buf.data(), n, flags, from.data(), from.size_ptr());
     }));
     return {std::move(buf), from};
 }
 
 std::size_t Socket::sendto(std::string_view data, const Address& a, int flags) {
     return io(Direction::write, "sendto",
-              [&] { return ::sendto(fd_, data.data(), data.size(), flags | MSG_NOSIGNAL, a.data(), a.size()); });
+              [&] { return libc::sendto(fd_, data.data(), data.size(), flags | MSG_NOSIGNAL, a.data(), a.size()); });
 }
 
 void Socket::shutdown(int how) {
@@ -280,7 +282,7 @@ bool Socket::notify_readable(std::function<void()> fn) {
     reactor.ensure_registered(*watch_);
     if (watch_->readable) {
         char c;
-        const ssize_t r = ::recv(fd_, &c, 1, MSG_PEEK);
+        const ssize_t r = libc::recv(fd_, &c, 1, MSG_PEEK);
         if (r >= 0 || !would_block(errno)) return false;  // data, end of stream or an error: read it
         watch_->readable = false;
     }
@@ -290,7 +292,7 @@ bool Socket::notify_readable(std::function<void()> fn) {
 
 void Socket::wait_read(Seconds timeout) {
     pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 0) > 0) {  // ready now: the edge may have been seen already
+    if (libc::poll(&p, 1, 0) > 0) {  // ready now: the edge may have been seen already
         watch_->readable = true;
         return;
     }
@@ -301,7 +303,7 @@ void Socket::wait_read(Seconds timeout) {
 
 void Socket::wait_write(Seconds timeout) {
     pollfd p{fd_, POLLOUT, 0};
-    if (::poll(&p, 1, 0) > 0) {
+    if (libc::poll(&p, 1, 0) > 0) {
         watch_->writable = true;
         return;
     }
