@@ -1,3 +1,5 @@
+#include "detail/monkey.hpp"
+
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -5,15 +7,14 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <optional>
 #include <geventpp/net/monkey.hpp>
 #include <geventpp/runtime/error.hpp>
+#include <optional>
 #include <system_error>
 #include <vector>
 
 #include "../runtime/detail/reactor.hpp"
 #include "detail/libc.hpp"
-#include "detail/monkey.hpp"
 
 namespace gev::monkey {
 

@@ -4,8 +4,8 @@
 #include <poll.h>
 #include <sys/select.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <vector>
 
@@ -65,10 +65,10 @@ int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, timev
         if (events) fds.push_back({fd, events, 0});
     }
     constexpr time_t century = 100L * 365 * 24 * 3600;  // beyond this, as good as no timeout
-    const auto deadline = timeout && timeout->tv_sec < century
-                              ? deadline_in(std::chrono::seconds(timeout->tv_sec) +
-                                            std::chrono::microseconds(timeout->tv_usec))
-                              : gev::detail::forever;
+    const auto deadline =
+        timeout && timeout->tv_sec < century
+            ? deadline_in(std::chrono::seconds(timeout->tv_sec) + std::chrono::microseconds(timeout->tv_usec))
+            : gev::detail::forever;
     const int r = cooperative_poll(fds.data(), fds.size(), deadline);
     if (r < 0) return r;
     int ready = 0;
@@ -98,8 +98,8 @@ int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, timev
     }
     if (timeout) {  // Linux leaves the time not slept in *timeout
         const auto left = deadline - gev::Clock::now();
-        const auto us = std::max<std::chrono::microseconds>(
-            std::chrono::duration_cast<std::chrono::microseconds>(left), std::chrono::microseconds::zero());
+        const auto us = std::max<std::chrono::microseconds>(std::chrono::duration_cast<std::chrono::microseconds>(left),
+                                                            std::chrono::microseconds::zero());
         timeout->tv_sec = static_cast<time_t>(us.count() / 1'000'000);
         timeout->tv_usec = static_cast<suseconds_t>(us.count() % 1'000'000);
     }

@@ -92,14 +92,31 @@ private:
     gev::TimePoint deadline_ = gev::TimePoint::min();
 };
 
+// Which system call a transfer makes: recv, read, recvfrom and their sending twins (one
+// buffer, no ancillary data, no msg_flags to report) make the cheaper recvfrom/sendto;
+// recvmsg, sendmsg, readv and writev need the msghdr ones.
+enum class Form { plain, message };
+
+ssize_t receive_once(int fd, msghdr& m, int flags, Form form) {
+    if (form == Form::message || m.msg_iovlen != 1) return libc::recvmsg(fd, &m, flags);
+    return libc::recvfrom(fd, m.msg_iov[0].iov_base, m.msg_iov[0].iov_len, flags, static_cast<sockaddr*>(m.msg_name),
+                          m.msg_name ? &m.msg_namelen : nullptr);
+}
+
+ssize_t transmit_once(int fd, const msghdr& m, int flags, Form form) {
+    if (form == Form::message || m.msg_iovlen != 1) return libc::sendmsg(fd, &m, flags);
+    return libc::sendto(fd, m.msg_iov[0].iov_base, m.msg_iov[0].iov_len, flags,
+                        static_cast<const sockaddr*>(m.msg_name), m.msg_namelen);
+}
+
 // recvmsg(2) as on a blocking socket. `not_socket` makes the call for an fd that is no socket.
 template <class NotSocket>
-ssize_t receive(int fd, msghdr* msg, int flags, NotSocket not_socket) {
-    if (flags & MSG_DONTWAIT) return libc::recvmsg(fd, msg, flags);
+ssize_t receive(int fd, msghdr* msg, int flags, Form form, NotSocket not_socket) {
+    if (flags & MSG_DONTWAIT) return receive_once(fd, *msg, flags, form);
     Waiting waiting(fd, POLLIN, SO_RCVTIMEO);
     if (!(flags & MSG_WAITALL)) {
         for (;;) {
-            const ssize_t r = libc::recvmsg(fd, msg, flags | MSG_DONTWAIT);
+            const ssize_t r = receive_once(fd, *msg, flags | MSG_DONTWAIT, form);
             if (r >= 0) return r;
             const int err = errno;
             if (err == ENOTSOCK) return not_socket();
@@ -109,13 +126,13 @@ ssize_t receive(int fd, msghdr* msg, int flags, NotSocket not_socket) {
         }
     }
     // MSG_WAITALL: a stream socket fills the whole buffer unless the stream ends or fails first.
-    if (!stream_socket(fd)) return receive(fd, msg, flags & ~MSG_WAITALL, not_socket);
+    if (!stream_socket(fd)) return receive(fd, msg, flags & ~MSG_WAITALL, form, not_socket);
     msghdr m = *msg;
     Cursor cursor(m);
     const std::size_t want = total(m);
     std::size_t done = 0;
     while (done < want) {
-        const ssize_t r = libc::recvmsg(fd, &m, (flags & ~MSG_WAITALL) | MSG_DONTWAIT);
+        const ssize_t r = receive_once(fd, m, (flags & ~MSG_WAITALL) | MSG_DONTWAIT, form);
         if (r > 0) {
             done += static_cast<std::size_t>(r);
             cursor.skip(static_cast<std::size_t>(r));
@@ -135,15 +152,15 @@ ssize_t receive(int fd, msghdr* msg, int flags, NotSocket not_socket) {
 
 // sendmsg(2) as on a blocking socket: a stream socket's send returns once all of it is sent.
 template <class NotSocket>
-ssize_t transmit(int fd, const msghdr* msg, int flags, NotSocket not_socket) {
-    if (flags & MSG_DONTWAIT) return libc::sendmsg(fd, msg, flags);
+ssize_t transmit(int fd, const msghdr* msg, int flags, Form form, NotSocket not_socket) {
+    if (flags & MSG_DONTWAIT) return transmit_once(fd, *msg, flags, form);
     Waiting waiting(fd, POLLOUT, SO_SNDTIMEO);
     msghdr m = *msg;
     Cursor cursor(m);
     const std::size_t want = total(m);
     std::size_t done = 0;
     for (;;) {
-        const ssize_t r = libc::sendmsg(fd, &m, flags | MSG_DONTWAIT);
+        const ssize_t r = transmit_once(fd, m, flags | MSG_DONTWAIT, form);
         if (r >= 0) {
             done += static_cast<std::size_t>(r);
             if (done >= want) return static_cast<ssize_t>(done);
@@ -201,14 +218,16 @@ ssize_t read(int fd, void* buffer, size_t n) {
     if (!monkey::cooperative(monkey::socket)) return libc::read(fd, buffer, n);
     iovec iov;
     auto m = message(buffer, n, iov);
-    return receive(fd, &m, 0, [&] { return when_ready(fd, POLLIN, [&] { return libc::read(fd, buffer, n); }); });
+    return receive(fd, &m, 0, Form::plain,
+                   [&] { return when_ready(fd, POLLIN, [&] { return libc::read(fd, buffer, n); }); });
 }
 
 ssize_t write(int fd, const void* buffer, size_t n) {
     if (!monkey::cooperative(monkey::socket)) return libc::write(fd, buffer, n);
     iovec iov;
     const auto m = message(const_cast<void*>(buffer), n, iov);
-    return transmit(fd, &m, 0, [&] { return when_ready(fd, POLLOUT, [&] { return libc::write(fd, buffer, n); }); });
+    return transmit(fd, &m, 0, Form::plain,
+                    [&] { return when_ready(fd, POLLOUT, [&] { return libc::write(fd, buffer, n); }); });
 }
 
 ssize_t readv(int fd, const iovec* iov, int count) {
@@ -216,7 +235,8 @@ ssize_t readv(int fd, const iovec* iov, int count) {
     msghdr m{};
     m.msg_iov = const_cast<iovec*>(iov);
     m.msg_iovlen = static_cast<std::size_t>(count);
-    return receive(fd, &m, 0, [&] { return when_ready(fd, POLLIN, [&] { return libc::readv(fd, iov, count); }); });
+    return receive(fd, &m, 0, Form::message,
+                   [&] { return when_ready(fd, POLLIN, [&] { return libc::readv(fd, iov, count); }); });
 }
 
 ssize_t writev(int fd, const iovec* iov, int count) {
@@ -224,21 +244,22 @@ ssize_t writev(int fd, const iovec* iov, int count) {
     msghdr m{};
     m.msg_iov = const_cast<iovec*>(iov);
     m.msg_iovlen = static_cast<std::size_t>(count);
-    return transmit(fd, &m, 0, [&] { return when_ready(fd, POLLOUT, [&] { return libc::writev(fd, iov, count); }); });
+    return transmit(fd, &m, 0, Form::message,
+                    [&] { return when_ready(fd, POLLOUT, [&] { return libc::writev(fd, iov, count); }); });
 }
 
 ssize_t recv(int fd, void* buffer, size_t n, int flags) {
     if (!monkey::cooperative(monkey::socket)) return libc::recv(fd, buffer, n, flags);
     iovec iov;
     auto m = message(buffer, n, iov);
-    return receive(fd, &m, flags, not_a_socket());
+    return receive(fd, &m, flags, Form::plain, not_a_socket());
 }
 
 ssize_t send(int fd, const void* buffer, size_t n, int flags) {
     if (!monkey::cooperative(monkey::socket)) return libc::send(fd, buffer, n, flags);
     iovec iov;
     const auto m = message(const_cast<void*>(buffer), n, iov);
-    return transmit(fd, &m, flags, not_a_socket());
+    return transmit(fd, &m, flags, Form::plain, not_a_socket());
 }
 
 ssize_t recvfrom(int fd, void* buffer, size_t n, int flags, sockaddr* from, socklen_t* from_len) {
@@ -249,7 +270,7 @@ ssize_t recvfrom(int fd, void* buffer, size_t n, int flags, sockaddr* from, sock
     auto m = message(buffer, n, iov);
     m.msg_name = from;
     m.msg_namelen = from ? *from_len : 0;
-    const ssize_t r = receive(fd, &m, flags, not_a_socket());
+    const ssize_t r = receive(fd, &m, flags, Form::plain, not_a_socket());
     if (r >= 0 && from) *from_len = m.msg_namelen;
     return r;
 }
@@ -260,17 +281,17 @@ ssize_t sendto(int fd, const void* buffer, size_t n, int flags, const sockaddr* 
     auto m = message(const_cast<void*>(buffer), n, iov);
     m.msg_name = const_cast<sockaddr*>(to);
     m.msg_namelen = to ? to_len : 0;
-    return transmit(fd, &m, flags, not_a_socket());
+    return transmit(fd, &m, flags, Form::plain, not_a_socket());
 }
 
 ssize_t recvmsg(int fd, msghdr* msg, int flags) {
     if (!monkey::cooperative(monkey::socket)) return libc::recvmsg(fd, msg, flags);
-    return receive(fd, msg, flags, not_a_socket());
+    return receive(fd, msg, flags, Form::message, not_a_socket());
 }
 
 ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
     if (!monkey::cooperative(monkey::socket)) return libc::sendmsg(fd, msg, flags);
-    return transmit(fd, msg, flags, not_a_socket());
+    return transmit(fd, msg, flags, Form::message, not_a_socket());
 }
 
 int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {

@@ -49,8 +49,8 @@ int nanosleep(const timespec* req, timespec* rem) {
 }
 
 int clock_nanosleep(clockid_t clock, int flags, const timespec* req, timespec* rem) {
-    const bool known = clock == CLOCK_REALTIME || clock == CLOCK_MONOTONIC || clock == CLOCK_BOOTTIME ||
-                       clock == CLOCK_TAI;
+    const bool known =
+        clock == CLOCK_REALTIME || clock == CLOCK_MONOTONIC || clock == CLOCK_BOOTTIME || clock == CLOCK_TAI;
     if (!known || !cooperative(gev::monkey::detail::time)) return libc::clock_nanosleep(clock, flags, req, rem);
     if (!valid(req)) return EINVAL;
     auto left = span(*req);

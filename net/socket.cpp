@@ -174,7 +174,8 @@ std::size_t Socket::readv_some(iovec* iov, std::size_t n) {
     std::size_t want = 0;
     for (std::size_t i = 0; i < n; ++i) want += iov[i].iov_len;
     const auto r = io(Direction::read, "recv", [&] {
-        return n == 1 ? libc::recv(fd_, iov[0].iov_base, iov[0].iov_len, 0) : libc::readv(fd_, iov, static_cast<int>(n));
+        return n == 1 ? libc::recv(fd_, iov[0].iov_base, iov[0].iov_len, 0)
+                      : libc::readv(fd_, iov, static_cast<int>(n));
     });
     // A stream socket that gave less than asked for is drained; its next edge will say when
     // more arrives, so skip the read that would fail with EAGAIN. Only once it is registered
@@ -238,7 +239,8 @@ std::size_t Socket::send(std::string_view data, int flags) {
         iovec iov{const_cast<char*>(data.data()), data.size()};
         return writev_some(&iov, 1);
     }
-    return io(Direction::write, "send", [&] { return libc::send(fd_, data.data(), data.size(), flags | MSG_NOSIGNAL); });
+    return io(Direction::write, "send",
+              [&] { return libc::send(fd_, data.data(), data.size(), flags | MSG_NOSIGNAL); });
 }
 
 void Socket::sendall(std::string_view data, int flags) {

@@ -4,11 +4,11 @@
 // monkey library calls through here too once it has decided to pass a call on.
 #pragma once
 
+#include <netdb.h>
 #include <poll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <netdb.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,11 +17,11 @@ namespace gev::net::detail::libc {
 // libc's definition of `name` (not whichever library interposes it); aborts if it has none.
 void* lookup(const char* name) noexcept;
 
-#define GEV_LIBC_CALL(name)                                                          \
-    template <class... A>                                                            \
-    inline auto name(A... args) {                                                    \
-        static const auto fn = reinterpret_cast<decltype(&::name)>(lookup(#name));   \
-        return fn(args...);                                                          \
+#define GEV_LIBC_CALL(name)                                                        \
+    template <class... A>                                                          \
+    inline auto name(A... args) {                                                  \
+        static const auto fn = reinterpret_cast<decltype(&::name)>(lookup(#name)); \
+        return fn(args...);                                                        \
     }
 GEV_LIBC_CALL(sleep)
 GEV_LIBC_CALL(usleep)

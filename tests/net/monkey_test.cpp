@@ -73,8 +73,12 @@ TEST_CASE("sleep_family_sleeps_only_the_calling_greenlet") {
         for (int i = 0; i < 20; ++i) {
             group.spawn([i] {
                 switch (i % 5) {
-                    case 0: ::usleep(300'000); break;
-                    case 1: std::this_thread::sleep_for(300ms); break;
+                    case 0:
+                        ::usleep(300'000);
+                        break;
+                    case 1:
+                        std::this_thread::sleep_for(300ms);
+                        break;
                     case 2: {
                         timespec ts{0, 300'000'000};
                         CHECK(::nanosleep(&ts, nullptr) == 0);
@@ -91,7 +95,9 @@ TEST_CASE("sleep_family_sleeps_only_the_calling_greenlet") {
                         CHECK(::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == 0);
                         break;
                     }
-                    default: CHECK(::sleep(0) == 0); ::usleep(300'000);
+                    default:
+                        CHECK(::sleep(0) == 0);
+                        ::usleep(300'000);
                 }
             });
         }
@@ -441,4 +447,51 @@ TEST_CASE("calls_outside_greenlets_go_to_libc") {
     const auto start = gev::Clock::now();
     CHECK(::usleep(20'000) == 0);
     CHECK(seconds_since(start) >= 0.019);
+}
+
+TEST_CASE("each_hub_of_several_threads_cooperates_on_its_own") {
+    gev::monkey::patch_all();
+    auto hub = [] {
+        return gev::run([] {
+            Pair p;
+            gev::Group group;
+            for (int i = 0; i < 50; ++i) group.spawn([] { ::usleep(200'000); });
+            group.spawn([&] {
+                char c;
+                CHECK(::recv(p.fd[0], &c, 1, 0) == 1);
+            });
+            group.spawn([&] {
+                ::usleep(100'000);
+                CHECK(::send(p.fd[1], "h", 1, 0) == 1);
+            });
+            const auto start = gev::Clock::now();
+            group.join();
+            return seconds_since(start);
+        });
+    };
+    double took[2] = {};
+    std::thread other([&] { took[1] = hub(); });
+    took[0] = hub();
+    other.join();
+    CHECK(took[0] < 2.0);  // 50 sleeps one after another: 10 s
+    CHECK(took[1] < 2.0);
+}
+
+TEST_CASE("a_hub_ending_kills_greenlets_blocked_in_patched_calls") {
+    gev::monkey::patch_all();
+    Pair p;
+    const auto start = gev::Clock::now();
+    gev::run([&] {
+        gev::spawn([&] {
+            char c;
+            ::recv(p.fd[0], &c, 1, 0);  // nobody ever writes
+        });
+        gev::spawn([] { ::sleep(1000); });
+        gev::spawn([&] {
+            pollfd pf{p.fd[0], POLLIN, 0};
+            ::poll(&pf, 1, -1);
+        });
+        gev::sleep(50ms);
+    });
+    CHECK(seconds_since(start) < 2.0);
 }
