@@ -263,6 +263,24 @@ TEST_CASE("so_rcvtimeo_ends_a_patched_recv_with_eagain") {
     });
 }
 
+TEST_CASE("so_sndtimeo_ends_a_blocked_send_with_what_it_sent") {
+    patched_run([] {
+        Pair p;
+        timeval tv{0, 200'000};
+        REQUIRE(::setsockopt(p.fd[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == 0);
+        Ticker ticker;
+        const std::string big(16 << 20, 'x');  // far more than the socket buffers; nobody reads
+        const auto start = gev::Clock::now();
+        const ssize_t sent = ::send(p.fd[0], big.data(), big.size(), 0);
+        CHECK(sent > 0);
+        CHECK(sent < ssize_t(big.size()));
+        CHECK(seconds_since(start) >= 0.19);
+        CHECK(ticker.ticks >= 5);
+        CHECK(::send(p.fd[0], big.data(), big.size(), 0) == -1);
+        CHECK(errno == EAGAIN);
+    });
+}
+
 TEST_CASE("a_non_blocking_fd_keeps_non_blocking_semantics") {
     patched_run([] {
         Pair p;
