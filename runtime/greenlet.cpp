@@ -4,6 +4,7 @@
 #include <geventpp/runtime/hub.hpp>
 #include <geventpp/runtime/timeout.hpp>
 
+#include "detail/asan_fibers.hpp"
 #include "detail/greenlet_props.hpp"
 #include "detail/hub_impl.hpp"
 
@@ -47,6 +48,7 @@ void GreenletState::start(std::size_t size) {
 void GreenletState::main() noexcept {
     auto* ctx = boost::fibers::context::active();
     ctx->set_properties(new GreenletProps(ctx, this));
+    asan::started(*this);
     try {
         if (interrupted_.load(std::memory_order_acquire)) raise_interrupt();  // killed before it started
         invoke();
@@ -59,6 +61,7 @@ void GreenletState::main() noexcept {
 }
 
 void GreenletState::finish() noexcept {
+    release_function();
     hub_->impl().remove_live(*this);
     {
         SpinGuard lk(park_lock_);

@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "detail/asan_fibers.hpp"
+
 namespace gev::detail {
 
 namespace ctx_type = boost::fibers;
@@ -11,10 +13,12 @@ HubAlgorithm::HubAlgorithm() : impl_(hub_.impl()), timer_(impl_.io), work_(boost
 HubAlgorithm::~HubAlgorithm() = default;
 
 void HubAlgorithm::awakened(boost::fibers::context* ctx) noexcept {
+    asan::arrived();
     ctx->ready_link(ready_);
 }
 
 boost::fibers::context* HubAlgorithm::pick_next() noexcept {
+    asan::arrived();
     // Only the dispatcher may run io handlers: a handler run while a greenlet is switching
     // out could make that greenlet ready before it has stopped running.
     if (dispatcher_turn_) {
@@ -34,16 +38,19 @@ boost::fibers::context* HubAlgorithm::pick_next() noexcept {
     boost::fibers::context* ctx = &ready_.front();
     ready_.pop_front();
     dispatcher_turn_ = ctx->is_context(boost::fibers::type::dispatcher_context);
+    asan::leaving(boost::fibers::context::active(), ctx);
     impl_.switches.store(impl_.switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     impl_.running.store(ctx, std::memory_order_relaxed);
     return ctx;
 }
 
 bool HubAlgorithm::has_ready_fibers() const noexcept {
+    asan::arrived();
     return !ready_.empty();
 }
 
 void HubAlgorithm::suspend_until(const TimePoint& deadline) noexcept {
+    asan::arrived();
     // A wake-up handler already ran (in a poll) after the dispatcher last looked at its remote
     // queue: look again before blocking, or that wake-up is lost.
     if (woken_) {

@@ -3,6 +3,7 @@
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/hub.hpp>
 
+#include "detail/asan_fibers.hpp"
 #include "detail/greenlet_props.hpp"
 
 namespace gev::detail {
@@ -14,12 +15,13 @@ namespace {
 void suspend(context* ctx, TimePoint until, const boost::fibers::waker& waker) noexcept {
     if (until == forever) {
         ctx->suspend();
-        return;
+    } else {
+        // wait_until wants a locked Boost spinlock to release after the switch; ours is released.
+        boost::fibers::detail::spinlock unused;
+        boost::fibers::detail::spinlock_lock lk(unused, std::adopt_lock);
+        ctx->wait_until(until, lk, boost::fibers::waker(waker));
     }
-    // wait_until wants a locked Boost spinlock to release after the switch; ours is released.
-    boost::fibers::detail::spinlock unused;
-    boost::fibers::detail::spinlock_lock lk(unused, std::adopt_lock);
-    ctx->wait_until(until, lk, boost::fibers::waker(waker));
+    asan::arrived();
 }
 }  // namespace
 
@@ -105,6 +107,7 @@ void park_until(TimePoint deadline) {
 void yield() {
     context* ctx = context::active();
     ctx->yield();
+    asan::arrived();
     if (GreenletState* g = greenlet_of(ctx)) g->raise_pending();
 }
 

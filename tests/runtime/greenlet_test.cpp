@@ -245,3 +245,15 @@ TEST_CASE("spawn_and_sleep_outside_a_hub_are_usage_errors_that_say_what_to_do") 
 TEST_CASE("a_hub_can_run_again_on_the_same_thread") {
     for (int i = 0; i < 3; ++i) CHECK(gev::run([i] { return gev::spawn([i] { return i; }).get(); }) == i);
 }
+
+TEST_CASE("a_finished_greenlet_lets_go_of_what_its_function_captured") {
+    gev::run([] {
+        auto token = std::make_shared<int>(1);
+        auto g = gev::spawn([token] {});
+        auto killed = gev::spawn([token] { gev::sleep(10); });
+        g.join();
+        CHECK(token.use_count() == 2);  // g is done; `killed` still runs
+        killed.kill();
+        CHECK(token.use_count() == 1);  // both handles live on, the functions are gone
+    });
+}

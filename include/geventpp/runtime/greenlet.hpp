@@ -114,12 +114,13 @@ public:
 private:
     void invoke() override {
         if constexpr (std::is_void_v<T>) {
-            fn_();
+            (*fn_)();
         } else {
-            this->value.emplace(fn_());
+            this->value.emplace((*fn_)());
         }
     }
-    F fn_;
+    void release_function() noexcept override { fn_.reset(); }
+    std::optional<F> fn_;
 };
 
 // Throws the exception that ended `s`, or GreenletExit if it was killed.

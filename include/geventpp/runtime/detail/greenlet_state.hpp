@@ -76,10 +76,16 @@ public:
     // The stack the greenlet runs on, for overflow reports.
     const void* stack_limit = nullptr;
     std::size_t stack_size = 0;
+    // AddressSanitizer builds: the greenlet's fake stack while it is switched out.
+    void* asan_fake_stack = nullptr;
 
 protected:
     // Runs the user's function and stores its value.
     virtual void invoke() = 0;
+    // Destroys the function and what it captured, once the greenlet has finished (gevent drops
+    // `run` and its arguments too): a greenlet whose function holds a handle to the greenlet
+    // itself would otherwise never be freed.
+    virtual void release_function() noexcept = 0;
 
 private:
     void main() noexcept;
