@@ -1,17 +1,29 @@
 # The two commands of the README. Each installs what is missing (Debian packages), configures
 # meson into build/ if needed, builds, then runs.
 #   make demo   build and start the demo server on 127.0.0.1:8080
-#   make test   build and run every test
+#   make test   build and run every test, in the release build and again under ASan+UBSan
 #   make bench  build and run the benchmarks
+#   make fuzz   build the libFuzzer targets with clang++ and run each for FUZZ_SECONDS (CI does)
 
+SHELL := /bin/bash
 BUILD   ?= build
+# The sanitizer build: AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer,
+# any report fails the test. -O1 keeps it fast enough to run the end-to-end tests too.
+SANITIZE_BUILD ?= build-sanitize
+SANITIZE_FLAGS = -O1 -g1 -fno-sanitize-recover=all
+export ASAN_OPTIONS = detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
+# The libFuzzer build: clang++, coverage on everything, ASan+UBSan.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -O1 -g1 -fsanitize=fuzzer-no-link -fno-sanitize-recover=all
 BENCH_PACKAGES = nginx-light golang-go python3-gevent python3-bottle python3-gevent-websocket \
                  golang-github-gorilla-websocket-dev node-ws
 PACKAGES = meson ninja-build pkg-config g++ libboost1.81-dev libboost-fiber1.81-dev \
            libboost-context1.81-dev doctest-dev nlohmann-json3-dev python3 strace curl apache2-utils httperf wrk \
-           python3-websockets chromium libhiredis-dev redis-server
+           python3-websockets chromium libhiredis-dev redis-server clang libclang-rt-14-dev
 
-.PHONY: demo test bench deps bench-deps install-missing build
+.PHONY: demo test test-release test-sanitize fuzz bench deps bench-deps install-missing build
 
 deps:
 	@$(MAKE) --no-print-directory install-missing WANT="$(PACKAGES)"
@@ -32,8 +44,34 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-test: build
+$(SANITIZE_BUILD)/build.ninja:
+	meson setup $(SANITIZE_BUILD) -Dbuildtype=plain -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbench=false -Dcpp_args="$(SANITIZE_FLAGS)" -Dc_args="$(SANITIZE_FLAGS)"
+
+test: test-release test-sanitize
+
+test-release: build
 	meson test -C $(BUILD) --print-errorlogs
+
+test-sanitize: deps $(SANITIZE_BUILD)/build.ninja
+	ninja -C $(SANITIZE_BUILD)
+	meson test -C $(SANITIZE_BUILD) --print-errorlogs
+
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang CXX=clang++ meson setup $(FUZZ_BUILD) -Dfuzz=true -Dbench=false -Dbuildtype=plain \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args="$(FUZZ_FLAGS)" -Dc_args="$(FUZZ_FLAGS)"
+
+# Each target from its seed corpus (tests/fuzz/<name>_corpus) for FUZZ_SECONDS; new inputs go
+# to a scratch directory. A crash, a sanitizer report or a hang (-timeout) fails.
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD) tests/fuzz/http_request_fuzz tests/fuzz/ws_frame_fuzz
+	@for target in http_request ws_frame; do \
+		scratch=$$(mktemp -d); \
+		$(FUZZ_BUILD)/tests/fuzz/$${target}_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=30 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/$${target}- $$scratch tests/fuzz/$${target%%_*}_corpus 2>&1 | tail -20; \
+		status=$${PIPESTATUS[0]}; rm -rf $$scratch; \
+		[ $$status -eq 0 ] || { echo "fuzz: $$target failed, input saved as $(FUZZ_BUILD)/$${target}-*"; exit 1; }; \
+	done
 
 demo: build
 	$(BUILD)/samples/async_primer --host 127.0.0.1 --port 8080

@@ -123,9 +123,13 @@ class Preload(unittest.TestCase):
         return float(out.stdout)
 
     def test_preloading_makes_plain_sleeps_cooperative(self):
+        preload = [os.path.abspath(os.path.join(BUILD, "libgeventpp_monkey.so"))]
+        # In the sanitizer build ASan's runtime must come first of all.
+        ldd = subprocess.run(["ldd", os.path.join(BUILD, "tests", "net", "monkey_preload_probe")], capture_output=True,
+                             text=True).stdout
+        preload[:0] = re.findall(r"=> (\S*libasan\.so\S*)", ldd)
         self.assertGreaterEqual(self.run_probe({}), 2.0)
-        self.assertLess(self.run_probe({"LD_PRELOAD": os.path.abspath(os.path.join(BUILD, "libgeventpp_monkey.so"))}),
-                        1.0)
+        self.assertLess(self.run_probe({"LD_PRELOAD": " ".join(preload)}), 1.0)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../capture_stderr.hpp"
+#include "../sanitized.hpp"
 
 using namespace std::chrono_literals;
 using gev::net::Address;
@@ -112,7 +113,9 @@ TEST_CASE("a_spawn_limit_caps_concurrent_handlers") {
     });
 }
 
-TEST_CASE("the_accept_loop_survives_running_out_of_file_descriptors") {
+// Not in the sanitizer build: with no descriptor left, UBSan cannot open the pipe it probes
+// memory with, and its vptr check reports every exception object as having an invalid vptr.
+TEST_CASE("the_accept_loop_survives_running_out_of_file_descriptors" * doctest::skip(sanitized)) {
     CaptureStderr err;
     rlimit old{};
     ::getrlimit(RLIMIT_NOFILE, &old);

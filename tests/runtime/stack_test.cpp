@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "../sanitized.hpp"
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -20,7 +22,7 @@ long rss_kib() {
 }
 }  // namespace
 
-TEST_CASE("a_hundred_thousand_sleeping_greenlets_fit_in_a_few_hundred_megabytes") {
+TEST_CASE("a_hundred_thousand_sleeping_greenlets_fit_in_a_few_hundred_megabytes" * doctest::skip(sanitized)) {
     gev::run([] {
         const long before = rss_kib();
         gev::Event go;
@@ -37,7 +39,7 @@ TEST_CASE("a_hundred_thousand_sleeping_greenlets_fit_in_a_few_hundred_megabytes"
     });
 }
 
-TEST_CASE("a_burst_of_greenlets_gives_its_stack_memory_back_after_a_trim_period") {
+TEST_CASE("a_burst_of_greenlets_gives_its_stack_memory_back_after_a_trim_period" * doctest::skip(sanitized)) {
     gev::run([] {
         gev::sleep(1.5);  // stacks of earlier tests trimmed
         const long before = rss_kib();
