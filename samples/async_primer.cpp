@@ -36,7 +36,10 @@
 // seed's WebSocket page), POST /upload (answers "received N bytes"), /websocket (the seed's
 // handler), /echo (a plain WebSocket echo: text as text, binary as binary, permessage-deflate when
 // offered); anything else is 404.
+// SIGINT or SIGTERM stops it gracefully: no new connections, requests and streams in flight get
+// --stop-timeout seconds (default 1) to finish, open WebSockets are closed with 1001.
 // Run: build/samples/async_primer [--host 127.0.0.1] [--port 8080] [--threads 1] [--quiet]
+//                                 [--stop-timeout 1]
 //      then: curl -N http://127.0.0.1:8080/stream
 #include <cstdio>
 #include <cstdlib>
@@ -117,8 +120,11 @@ int main(int argc, char** argv) {
             threads = static_cast<std::size_t>(std::atoi(argv[++i]));
         else if (arg == "--quiet")
             options.access_log = false;
+        else if (arg == "--stop-timeout" && has_value)
+            options.net.stop_timeout = std::atof(argv[++i]);
         else {
-            std::fprintf(stderr, "usage: %s [--host H] [--port P] [--threads N] [--quiet]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--host H] [--port P] [--threads N] [--quiet] [--stop-timeout S]\n",
+                         argv[0]);
             return 2;
         }
     }
