@@ -1,3 +1,5 @@
+#include <sys/resource.h>
+
 #include <csignal>
 #include <geventpp/net/serve.hpp>
 #include <geventpp/runtime/hub.hpp>
@@ -14,7 +16,20 @@ void serve(const Address& address, const StreamServer::Handler& handler, ServeOp
         std::move(options));
 }
 
+namespace {
+// As Go does at start-up: a soft limit of 1,024 descriptors (a common default) would cap a server
+// meant for tens of thousands of connections far below what the system allows it.
+void raise_descriptor_limit() noexcept {
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+        r.rlim_cur = r.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &r);
+    }
+}
+}  // namespace
+
 void serve(const Address& address, const ServerFactory& make, ServeOptions options) {
+    raise_descriptor_limit();
     const std::size_t threads = options.threads ? options.threads : 1;
     ServerOptions server_options = options.server;
     server_options.reuse_port = server_options.reuse_port || threads > 1;

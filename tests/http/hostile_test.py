@@ -35,7 +35,9 @@ class Server:
     def __init__(self, *args, nofile=None):
         self.port = free_port()
         self.err = tempfile.TemporaryFile("w+")
-        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))) if nofile else None
+        if isinstance(nofile, int):
+            nofile = (nofile, nofile)
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile)) if nofile else None
         self.proc = subprocess.Popen([os.path.join(SAMPLES, "async_primer"), "--port", str(self.port), "--quiet", *args],
                                      stdout=subprocess.PIPE, stderr=self.err, text=True, preexec_fn=limit)
         line = self.proc.stdout.readline()
@@ -169,6 +171,15 @@ class Hostile(unittest.TestCase):
                 time.sleep(0.1)
             self.assertLessEqual(server.fds(), before)
             self.assertEqual(get(server.port)[0], 200)
+        finally:
+            server.stop()
+
+    def test_the_server_raises_its_soft_descriptor_limit_to_the_hard_one(self):
+        server = Server(nofile=(1024, 4096))
+        try:
+            with open(f"/proc/{server.proc.pid}/limits") as f:
+                line = next(l for l in f if l.startswith("Max open files"))
+            self.assertEqual(line.split()[3:5], ["4096", "4096"])
         finally:
             server.stop()
 

@@ -5,7 +5,8 @@
 //   gev::net::serve({"127.0.0.1", 8080}, handler, {.threads = 4});   // until SIGINT/SIGTERM
 //
 // Blocks until SIGINT or SIGTERM, then stops every hub's server gracefully
-// (ServerOptions::stop_timeout) and returns.
+// (ServerOptions::stop_timeout) and returns. Like Go, it first raises the process's soft limit
+// on open descriptors to the hard limit.
 #pragma once
 
 #include <cstddef>
