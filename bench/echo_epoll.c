@@ -1,5 +1,6 @@
 /* Echo server for bench/echo_bench.py: a minimal C epoll loop, the limit on this machine.
    Usage: echo_epoll <port> */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
