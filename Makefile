@@ -68,9 +68,12 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 	@for target in http_request ws_frame; do \
 		scratch=$$(mktemp -d); \
 		$(FUZZ_BUILD)/tests/fuzz/$${target}_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=30 -print_final_stats=1 \
-			-artifact_prefix=$(FUZZ_BUILD)/$${target}- $$scratch tests/fuzz/$${target%%_*}_corpus 2>&1 | tail -20; \
-		status=$${PIPESTATUS[0]}; rm -rf $$scratch; \
-		[ $$status -eq 0 ] || { echo "fuzz: $$target failed, input saved as $(FUZZ_BUILD)/$${target}-*"; exit 1; }; \
+			-artifact_prefix=$(FUZZ_BUILD)/$${target}- $$scratch tests/fuzz/$${target%%_*}_corpus \
+			> $(FUZZ_BUILD)/$${target}.log 2>&1; \
+		status=$$?; rm -rf $$scratch; \
+		grep -m1 'INFO: Seed' $(FUZZ_BUILD)/$${target}.log; tail -8 $(FUZZ_BUILD)/$${target}.log; \
+		[ $$status -eq 0 ] || { grep -v '^#' $(FUZZ_BUILD)/$${target}.log | tail -150; \
+			echo "fuzz: $$target failed, input saved as $(FUZZ_BUILD)/$${target}-*"; exit 1; }; \
 	done
 
 demo: build

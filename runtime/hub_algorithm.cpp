@@ -2,7 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
-#include "detail/asan_fibers.hpp"
+#include "detail/fiber_sanitizers.hpp"
+#include "detail/greenlet_props.hpp"
 
 namespace gev::detail {
 
@@ -13,12 +14,13 @@ HubAlgorithm::HubAlgorithm() : impl_(hub_.impl()), timer_(impl_.io), work_(boost
 HubAlgorithm::~HubAlgorithm() = default;
 
 void HubAlgorithm::awakened(boost::fibers::context* ctx) noexcept {
-    asan::arrived();
+    sanitizer::arrived();
+    attach_if_starting(ctx);
     ctx->ready_link(ready_);
 }
 
 boost::fibers::context* HubAlgorithm::pick_next() noexcept {
-    asan::arrived();
+    sanitizer::arrived();
     // Only the dispatcher may run io handlers: a handler run while a greenlet is switching
     // out could make that greenlet ready before it has stopped running.
     if (dispatcher_turn_) {
@@ -38,19 +40,19 @@ boost::fibers::context* HubAlgorithm::pick_next() noexcept {
     boost::fibers::context* ctx = &ready_.front();
     ready_.pop_front();
     dispatcher_turn_ = ctx->is_context(boost::fibers::type::dispatcher_context);
-    asan::leaving(boost::fibers::context::active(), ctx);
+    sanitizer::leaving(boost::fibers::context::active(), ctx);
     impl_.switches.store(impl_.switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     impl_.running.store(ctx, std::memory_order_relaxed);
     return ctx;
 }
 
 bool HubAlgorithm::has_ready_fibers() const noexcept {
-    asan::arrived();
+    sanitizer::arrived();
     return !ready_.empty();
 }
 
 void HubAlgorithm::suspend_until(const TimePoint& deadline) noexcept {
-    asan::arrived();
+    sanitizer::arrived();
     // A wake-up handler already ran (in a poll) after the dispatcher last looked at its remote
     // queue: look again before blocking, or that wake-up is lost.
     if (woken_) {

@@ -3,7 +3,7 @@
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/hub.hpp>
 
-#include "detail/asan_fibers.hpp"
+#include "detail/fiber_sanitizers.hpp"
 #include "detail/greenlet_props.hpp"
 
 namespace gev::detail {
@@ -21,7 +21,7 @@ void suspend(context* ctx, TimePoint until, const boost::fibers::waker& waker) n
         boost::fibers::detail::spinlock_lock lk(unused, std::adopt_lock);
         ctx->wait_until(until, lk, boost::fibers::waker(waker));
     }
-    asan::arrived();
+    sanitizer::arrived();
 }
 }  // namespace
 
@@ -107,7 +107,7 @@ void park_until(TimePoint deadline) {
 void yield() {
     context* ctx = context::active();
     ctx->yield();
-    asan::arrived();
+    sanitizer::arrived();
     if (GreenletState* g = greenlet_of(ctx)) g->raise_pending();
 }
 

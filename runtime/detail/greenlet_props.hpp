@@ -17,4 +17,8 @@ inline GreenletState* greenlet_of(boost::fibers::context* ctx) noexcept {
     return p ? static_cast<GreenletProps*>(p)->state : nullptr;
 }
 
+// Called by the hub when it schedules `ctx`: a fiber created by GreenletState::start() gets its
+// greenlet here, before it first runs, so every switch to it knows whose stack it is.
+void attach_if_starting(boost::fibers::context* ctx) noexcept;
+
 }  // namespace gev::detail

@@ -183,6 +183,9 @@ class Hostile(unittest.TestCase):
         finally:
             server.stop()
 
+    # Not in the sanitizer build: with no descriptor left, UBSan cannot open the pipe it probes
+    # memory with, and its vptr check reports every exception object as having an invalid vptr.
+    @unittest.skipIf(os.environ.get("GEV_SANITIZED"), "UBSan's vptr check needs a free descriptor")
     def test_a_flood_past_the_descriptor_limit_is_survived(self):
         server = Server(nofile=200)
         try:

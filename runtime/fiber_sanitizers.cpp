@@ -1,4 +1,4 @@
-#include "detail/asan_fibers.hpp"
+#include "detail/fiber_sanitizers.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -6,41 +6,35 @@
 
 #include "detail/greenlet_props.hpp"
 
-namespace gev::detail::asan {
+namespace gev::detail::sanitizer {
 
 namespace {
 
 using boost::fibers::context;
 using boost::fibers::type;
 
-// A stack as ASan must be told of it, and the fake stack it keeps for stack-use-after-return
-// while the context is switched out.
+// A context that is not a greenlet: its stack as ASan must be told of it, and the fake stack
+// ASan keeps for it (stack-use-after-return) while it is switched out.
 struct Stack {
     const void* bottom = nullptr;
     std::size_t size = 0;
     void* fake = nullptr;
 };
 
-// The thread's own stack (learnt from ASan at the first switch) and Boost's dispatcher's
-// (malloc'd inside Boost: found when the dispatcher first runs).
+// The thread's own stack (learnt from ASan at the first switch away from it) and Boost's
+// dispatcher's (malloc'd inside Boost: found when the dispatcher first runs).
 thread_local Stack t_main, t_dispatcher;
 thread_local bool t_switching = false;
 thread_local bool t_left_main = false;
 
-// A greenlet's record is in its GreenletState; the bounds come from our stack allocator.
-Stack* stack_of(context* ctx, Stack& scratch) noexcept {
+Stack* special(context* ctx) noexcept {
     if (ctx->is_context(type::main_context)) return &t_main;
     if (ctx->is_context(type::dispatcher_context)) return &t_dispatcher;
-    GreenletState* g = greenlet_of(ctx);
-    if (!g) return nullptr;  // a greenlet that has not started yet
-    scratch.bottom = g->stack_limit;
-    scratch.size = g->stack_size;
-    return &scratch;
+    return nullptr;
 }
 
 void** fake_slot(context* ctx) noexcept {
-    if (ctx->is_context(type::main_context)) return &t_main.fake;
-    if (ctx->is_context(type::dispatcher_context)) return &t_dispatcher.fake;
+    if (Stack* s = special(ctx)) return &s->fake;
     GreenletState* g = greenlet_of(ctx);
     return g ? &g->asan_fake_stack : nullptr;
 }
@@ -56,11 +50,14 @@ void adopt(const void* bottom, std::size_t size) noexcept {
 
 void leaving(context* from, context* to) noexcept {
     if (from == to || t_switching) return;
-    Stack scratch;
-    const Stack* target = stack_of(to, scratch);
+    // A greenlet is attached to its fiber when first scheduled (attach_if_starting), so even one
+    // that never ran yet is known here, with the stack our allocator gave it.
+    const Stack* known = special(to);
+    const GreenletState* g = known ? nullptr : greenlet_of(to);
+    const void* bottom = known ? known->bottom : g ? g->stack_limit : nullptr;
+    const std::size_t size = known ? known->size : g ? g->stack_size : 0;
     // A finished greenlet never comes back: its fake stack goes (nullptr slot).
-    void** slot = from->terminated_is_linked() ? nullptr : fake_slot(from);
-    __sanitizer_start_switch_fiber(slot, target ? target->bottom : nullptr, target ? target->size : 0);
+    __sanitizer_start_switch_fiber(from->terminated_is_linked() ? nullptr : fake_slot(from), bottom, size);
     t_switching = true;
     t_left_main = from->is_context(type::main_context);
 }
@@ -88,10 +85,5 @@ void arrived() noexcept {
     }
 }
 
-void started(const GreenletState& g) noexcept {
-    arrived();
-    adopt(g.stack_limit, g.stack_size);  // leaving() could not tell a greenlet not yet started
-}
-
-}  // namespace gev::detail::asan
+}  // namespace gev::detail::sanitizer
 #endif
