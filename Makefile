@@ -3,6 +3,7 @@
 #   make demo   build and start the demo server on 127.0.0.1:8080
 #   make test   build and run every test, in the release build and again under ASan+UBSan
 #   make bench  build and run the benchmarks
+#   make test-tsan  the runtime's tests and a two-hub server under load, under ThreadSanitizer
 #   make fuzz   build the libFuzzer targets with clang++ and run each for FUZZ_SECONDS (CI does)
 
 SHELL := /bin/bash
@@ -13,6 +14,11 @@ SANITIZE_BUILD ?= build-sanitize
 SANITIZE_FLAGS = -O1 -g1 -fno-sanitize-recover=all
 export ASAN_OPTIONS = detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
+# The ThreadSanitizer build (make test-tsan): the runtime's tests and a two-hub server under load
+# with every cross-hub primitive in use (tests/http/multi_hub_server.cpp).
+TSAN_BUILD ?= build-tsan
+TSAN_FLAGS = -O1 -g1
+export TSAN_OPTIONS = halt_on_error=1:second_deadlock_stack=1
 # The libFuzzer build: clang++, coverage on everything, ASan+UBSan.
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
@@ -23,7 +29,7 @@ PACKAGES = meson ninja-build pkg-config g++ libboost1.81-dev libboost-fiber1.81-
            libboost-context1.81-dev doctest-dev nlohmann-json3-dev python3 strace curl apache2-utils httperf wrk \
            python3-websockets chromium libhiredis-dev redis-server clang libclang-rt-14-dev
 
-.PHONY: demo test test-release test-sanitize fuzz bench deps bench-deps install-missing build
+.PHONY: demo test test-release test-sanitize test-tsan fuzz bench deps bench-deps install-missing build
 
 deps:
 	@$(MAKE) --no-print-directory install-missing WANT="$(PACKAGES)"
@@ -56,6 +62,14 @@ test-release: build
 test-sanitize: deps $(SANITIZE_BUILD)/build.ninja
 	ninja -C $(SANITIZE_BUILD)
 	meson test -C $(SANITIZE_BUILD) --print-errorlogs
+
+$(TSAN_BUILD)/build.ninja:
+	meson setup $(TSAN_BUILD) -Dbuildtype=plain -Db_sanitize=thread -Db_lundef=false -Dbench=false \
+		-Dcpp_args="$(TSAN_FLAGS)" -Dc_args="$(TSAN_FLAGS)"
+
+test-tsan: deps $(TSAN_BUILD)/build.ninja
+	ninja -C $(TSAN_BUILD)
+	meson test -C $(TSAN_BUILD) --print-errorlogs --suite runtime --suite multi_hub
 
 $(FUZZ_BUILD)/build.ninja:
 	CC=clang CXX=clang++ meson setup $(FUZZ_BUILD) -Dfuzz=true -Dbench=false -Dbuildtype=plain \

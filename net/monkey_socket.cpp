@@ -192,12 +192,16 @@ auto not_a_socket() {
     };
 }
 
+msghdr message(const iovec* iov, int count) {
+    msghdr m{};
+    m.msg_iov = const_cast<iovec*>(iov);
+    m.msg_iovlen = static_cast<std::size_t>(count);
+    return m;
+}
+
 msghdr message(void* buffer, std::size_t n, iovec& iov) {
     iov = {buffer, n};
-    msghdr m{};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    return m;
+    return message(&iov, 1);
 }
 
 // A lookup's answer, freed unless the caller takes it (it may be killed while waiting).
@@ -232,18 +236,14 @@ ssize_t write(int fd, const void* buffer, size_t n) {
 
 ssize_t readv(int fd, const iovec* iov, int count) {
     if (count < 0 || !monkey::cooperative(monkey::socket)) return libc::readv(fd, iov, count);
-    msghdr m{};
-    m.msg_iov = const_cast<iovec*>(iov);
-    m.msg_iovlen = static_cast<std::size_t>(count);
+    auto m = message(iov, count);
     return receive(fd, &m, 0, Form::message,
                    [&] { return when_ready(fd, POLLIN, [&] { return libc::readv(fd, iov, count); }); });
 }
 
 ssize_t writev(int fd, const iovec* iov, int count) {
     if (count < 0 || !monkey::cooperative(monkey::socket)) return libc::writev(fd, iov, count);
-    msghdr m{};
-    m.msg_iov = const_cast<iovec*>(iov);
-    m.msg_iovlen = static_cast<std::size_t>(count);
+    const auto m = message(iov, count);
     return transmit(fd, &m, 0, Form::message,
                     [&] { return when_ready(fd, POLLOUT, [&] { return libc::writev(fd, iov, count); }); });
 }

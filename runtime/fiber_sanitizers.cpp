@@ -1,8 +1,13 @@
 #include "detail/fiber_sanitizers.hpp"
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
+#endif
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#endif
 
 #include "detail/greenlet_props.hpp"
 
@@ -13,8 +18,8 @@ namespace {
 using boost::fibers::context;
 using boost::fibers::type;
 
-// A context that is not a greenlet: its stack as ASan must be told of it, and the fake stack
-// ASan keeps for it (stack-use-after-return) while it is switched out.
+// A context that is not a greenlet: its stack as ASan must be told of it, and the fake stack ASan
+// keeps for it (stack-use-after-return) while it is switched out.
 struct Stack {
     const void* bottom = nullptr;
     std::size_t size = 0;
@@ -24,6 +29,9 @@ struct Stack {
 // The thread's own stack (learnt from ASan at the first switch away from it) and Boost's
 // dispatcher's (malloc'd inside Boost: found when the dispatcher first runs).
 thread_local Stack t_main, t_dispatcher;
+#if defined(__SANITIZE_THREAD__)
+thread_local void* t_main_fiber = nullptr;  // the thread's own TSan fiber
+#endif
 thread_local bool t_switching = false;
 thread_local bool t_left_main = false;
 
@@ -33,6 +41,7 @@ Stack* special(context* ctx) noexcept {
     return nullptr;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
 void** fake_slot(context* ctx) noexcept {
     if (Stack* s = special(ctx)) return &s->fake;
     GreenletState* g = greenlet_of(ctx);
@@ -45,19 +54,31 @@ void adopt(const void* bottom, std::size_t size) noexcept {
     __sanitizer_start_switch_fiber(&fake, bottom, size);
     __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
 }
+#endif
 
 }  // namespace
 
-void leaving(context* from, context* to) noexcept {
+GEV_NO_TSAN_FRAME void leaving(context* from, context* to) noexcept {
     if (from == to || t_switching) return;
     // A greenlet is attached to its fiber when first scheduled (attach_if_starting), so even one
     // that never ran yet is known here, with the stack our allocator gave it.
     const Stack* known = special(to);
     const GreenletState* g = known ? nullptr : greenlet_of(to);
+#if defined(__SANITIZE_THREAD__)
+    // The dispatcher runs on the thread's own TSan fiber: it never has an instrumented frame
+    // live when it switches (Boost's loop, then our uninstrumented pick_next), so it shares that
+    // shadow stack harmlessly; and Boost's last switch, from the dispatcher back to the thread's
+    // stack as the thread ends, comes without a pick_next(), when TSan must already be there.
+    if (from->is_context(type::main_context) && !t_main_fiber) t_main_fiber = __tsan_get_current_fiber();
+    void* fiber = known ? t_main_fiber : g ? g->tsan_fiber : nullptr;
+    if (fiber && fiber != __tsan_get_current_fiber()) __tsan_switch_to_fiber(fiber, 0);
+#endif
+#if defined(__SANITIZE_ADDRESS__)
     const void* bottom = known ? known->bottom : g ? g->stack_limit : nullptr;
     const std::size_t size = known ? known->size : g ? g->stack_size : 0;
     // A finished greenlet never comes back: its fake stack goes (nullptr slot).
     __sanitizer_start_switch_fiber(from->terminated_is_linked() ? nullptr : fake_slot(from), bottom, size);
+#endif
     t_switching = true;
     t_left_main = from->is_context(type::main_context);
 }
@@ -65,6 +86,7 @@ void leaving(context* from, context* to) noexcept {
 void arrived() noexcept {
     if (!t_switching) return;
     t_switching = false;
+#if defined(__SANITIZE_ADDRESS__)
     context* ctx = context::active();
     void** slot = fake_slot(ctx);
     const void* old_bottom = nullptr;
@@ -83,7 +105,18 @@ void arrived() noexcept {
         t_dispatcher.size = size;
         adopt(region, size);
     }
+#endif
 }
+
+#if defined(__SANITIZE_THREAD__)
+void* created() noexcept {
+    return __tsan_create_fiber(0);
+}
+
+void destroyed(void* fiber) noexcept {
+    __tsan_destroy_fiber(fiber);
+}
+#endif
 
 }  // namespace gev::detail::sanitizer
 #endif

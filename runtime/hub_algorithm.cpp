@@ -19,7 +19,7 @@ void HubAlgorithm::awakened(boost::fibers::context* ctx) noexcept {
     ctx->ready_link(ready_);
 }
 
-boost::fibers::context* HubAlgorithm::pick_next() noexcept {
+boost::fibers::context* HubAlgorithm::next_ready() noexcept {
     sanitizer::arrived();
     // Only the dispatcher may run io handlers: a handler run while a greenlet is switching
     // out could make that greenlet ready before it has stopped running.
@@ -40,9 +40,13 @@ boost::fibers::context* HubAlgorithm::pick_next() noexcept {
     boost::fibers::context* ctx = &ready_.front();
     ready_.pop_front();
     dispatcher_turn_ = ctx->is_context(boost::fibers::type::dispatcher_context);
-    sanitizer::leaving(boost::fibers::context::active(), ctx);
     impl_.switches.store(impl_.switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    impl_.running.store(ctx, std::memory_order_relaxed);
+    return ctx;
+}
+
+GEV_NO_TSAN_FRAME boost::fibers::context* HubAlgorithm::pick_next() noexcept {
+    boost::fibers::context* ctx = next_ready();
+    if (ctx) sanitizer::leaving(boost::fibers::context::active(), ctx);
     return ctx;
 }
 

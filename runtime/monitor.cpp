@@ -32,22 +32,26 @@ struct Watched {
 
 std::atomic<int> report_fd{2};
 
-void write_all(int fd, const std::string& s) {
-    for (std::size_t off = 0; off < s.size();) {
-        const auto n = ::write(fd, s.data() + off, s.size() - off);
-        if (n <= 0) return;
-        off += static_cast<std::size_t>(n);
-    }
-}
-
 int backtrace_signal() {
     return SIGRTMIN + 4;
 }
 
+// Runs on the blocked hub's thread, so the greenlet it names is the one running there (the
+// monitor thread must not look at another thread's greenlets: they may be gone by then).
 void on_backtrace_signal(int) {
+    char name[128] = "<hub>";
+    if (auto* g = detail::current_greenlet()) g->format_name(name, sizeof name);
+    Hub* hub = Hub::current();
+    char line[256];
+    const int len = std::snprintf(line, sizeof line,
+                                  "geventpp: greenlet '%s' has run %ld ms without yielding; its hub is blocked. "
+                                  "Backtrace of the hub thread:\n",
+                                  name, hub ? hub->impl().blocked_ms.load() : 0L);
+    const int fd = report_fd.load();
+    [[maybe_unused]] auto r = ::write(fd, line, static_cast<std::size_t>(std::min<int>(len, sizeof line - 1)));
     void* frames[64];
     const int n = ::backtrace(frames, 64);
-    ::backtrace_symbols_fd(frames, n, report_fd.load());
+    ::backtrace_symbols_fd(frames, n, fd);
 }
 
 class Monitor {
@@ -138,12 +142,8 @@ private:
         }
         if (w.reported || now - w.since < options_.threshold) return;
         w.reported = true;
-        auto* g = detail::greenlet_of(impl.running.load(std::memory_order_relaxed));
-        char name[128] = "<hub>";
-        if (g) g->format_name(name, sizeof name);
-        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - w.since).count();
-        write_all(options_.fd, "geventpp: greenlet '" + std::string(name) + "' has run " + std::to_string(ms) +
-                                   " ms without yielding; its hub is blocked. Backtrace of the hub thread:\n");
+        impl.blocked_ms.store(
+            static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(now - w.since).count()));
         ::pthread_kill(impl.thread, backtrace_signal());
     }
 

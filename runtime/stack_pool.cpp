@@ -11,6 +11,7 @@
 #include <mutex>
 #include <new>
 
+#include "detail/fiber_sanitizers.hpp"
 #include "detail/greenlet_props.hpp"
 
 #ifndef MADV_GUARD_INSTALL
@@ -138,7 +139,13 @@ boost::context::stack_context StackAllocator::allocate() {
     auto sctx = pool_->allocate(size_);
     owner_->stack_limit = static_cast<char*>(sctx.sp) - sctx.size;
     owner_->stack_size = sctx.size;
+    owner_->tsan_fiber = tsan_fiber_ = sanitizer::created();
     return sctx;
+}
+
+void StackAllocator::deallocate(boost::context::stack_context& sctx) noexcept {
+    sanitizer::destroyed(tsan_fiber_);  // Boost gives the stack back once its fiber is gone
+    pool_->deallocate(sctx);
 }
 
 namespace {

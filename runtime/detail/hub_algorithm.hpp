@@ -32,6 +32,10 @@ public:
     Hub& hub() noexcept { return hub_; }
 
 private:
+    // pick_next() without the switch annotation: everything it does but leave (see
+    // fiber_sanitizers.hpp for why the two are apart).
+    [[gnu::noinline]] boost::fibers::context* next_ready() noexcept;
+
     Hub hub_;
     Hub::Impl& impl_;
     boost::fibers::scheduler::ready_queue_type ready_;

@@ -23,7 +23,8 @@ struct gev::Hub::Impl {
     // Read by the monitor thread.
     std::atomic<std::uint64_t> switches{0};
     std::atomic<bool> idle{false};
-    std::atomic<boost::fibers::context*> running{nullptr};
+    // Set by the monitor thread before it signals this hub's thread to report itself blocked.
+    std::atomic<long> blocked_ms{0};
 
     void add_live(detail::GreenletState& g) noexcept;
     void remove_live(detail::GreenletState& g) noexcept;

@@ -72,12 +72,13 @@ public:
     StackAllocator(StackPool& pool, std::size_t size, GreenletState& owner) noexcept
         : pool_(&pool), size_(size), owner_(&owner) {}
     boost::context::stack_context allocate();
-    void deallocate(boost::context::stack_context& sctx) noexcept { pool_->deallocate(sctx); }
+    void deallocate(boost::context::stack_context& sctx) noexcept;
 
 private:
     StackPool* pool_;
     std::size_t size_;
     GreenletState* owner_;
+    void* tsan_fiber_ = nullptr;  // ThreadSanitizer builds: the fiber that runs on this stack
 };
 
 }  // namespace gev::detail

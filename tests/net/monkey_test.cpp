@@ -50,6 +50,12 @@ struct Pair {
     }
 };
 
+// SO_RCVTIMEO or SO_SNDTIMEO of 200 ms on fd.
+void timeout_200ms(int fd, int option) {
+    timeval tv{0, 200'000};
+    REQUIRE(::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv) == 0);
+}
+
 void patched_run(std::function<void()> body) {
     gev::monkey::patch_all();
     gev::run(std::move(body));
@@ -251,8 +257,7 @@ TEST_CASE("readv_writev_recvmsg_sendmsg_and_datagrams") {
 TEST_CASE("so_rcvtimeo_ends_a_patched_recv_with_eagain") {
     patched_run([] {
         Pair p;
-        timeval tv{0, 200'000};
-        REQUIRE(::setsockopt(p.fd[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0);
+        timeout_200ms(p.fd[0], SO_RCVTIMEO);
         Ticker ticker;
         const auto start = gev::Clock::now();
         char c;
@@ -266,8 +271,7 @@ TEST_CASE("so_rcvtimeo_ends_a_patched_recv_with_eagain") {
 TEST_CASE("so_sndtimeo_ends_a_blocked_send_with_what_it_sent") {
     patched_run([] {
         Pair p;
-        timeval tv{0, 200'000};
-        REQUIRE(::setsockopt(p.fd[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == 0);
+        timeout_200ms(p.fd[0], SO_SNDTIMEO);
         Ticker ticker;
         const std::string big(16 << 20, 'x');  // far more than the socket buffers; nobody reads
         const auto start = gev::Clock::now();

@@ -41,7 +41,7 @@ TEST_CASE("a_hundred_thousand_sleeping_greenlets_fit_in_a_few_hundred_megabytes"
 
 TEST_CASE("a_burst_of_greenlets_gives_its_stack_memory_back_after_a_trim_period" * doctest::skip(sanitized)) {
     gev::run([] {
-        gev::sleep(1.5);  // stacks of earlier tests trimmed
+        gev::sleep(2.5);  // two trim periods: the stacks of earlier tests are given back
         const long before = rss_kib();
         gev::Event go;
         std::vector<gev::AnyGreenlet> gs;

@@ -76,8 +76,9 @@ public:
     // The stack the greenlet runs on, for overflow reports.
     const void* stack_limit = nullptr;
     std::size_t stack_size = 0;
-    // AddressSanitizer builds: the greenlet's fake stack while it is switched out.
+    // Sanitizer builds: ASan's fake stack while the greenlet is switched out; its TSan fiber.
     void* asan_fake_stack = nullptr;
+    void* tsan_fiber = nullptr;
 
 protected:
     // Runs the user's function and stores its value.
