@@ -1,11 +1,12 @@
 #include "detail/fiber_sanitizers.hpp"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(GEV_ASAN) || defined(GEV_TSAN)
+#if defined(GEV_ASAN)
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
+#include <sanitizer/lsan_interface.h>
 #endif
-#if defined(__SANITIZE_THREAD__)
+#if defined(GEV_TSAN)
 #include <sanitizer/tsan_interface.h>
 #endif
 
@@ -29,7 +30,7 @@ struct Stack {
 // The thread's own stack (learnt from ASan at the first switch away from it) and Boost's
 // dispatcher's (malloc'd inside Boost: found when the dispatcher first runs).
 thread_local Stack t_main, t_dispatcher;
-#if defined(__SANITIZE_THREAD__)
+#if defined(GEV_TSAN)
 thread_local void* t_main_fiber = nullptr;  // the thread's own TSan fiber
 #endif
 thread_local bool t_switching = false;
@@ -41,7 +42,7 @@ Stack* special(context* ctx) noexcept {
     return nullptr;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(GEV_ASAN)
 void** fake_slot(context* ctx) noexcept {
     if (Stack* s = special(ctx)) return &s->fake;
     GreenletState* g = greenlet_of(ctx);
@@ -64,7 +65,7 @@ GEV_NO_TSAN_FRAME void leaving(context* from, context* to) noexcept {
     // that never ran yet is known here, with the stack our allocator gave it.
     const Stack* known = special(to);
     const GreenletState* g = known ? nullptr : greenlet_of(to);
-#if defined(__SANITIZE_THREAD__)
+#if defined(GEV_TSAN)
     // The dispatcher runs on the thread's own TSan fiber: it never has an instrumented frame
     // live when it switches (Boost's loop, then our uninstrumented pick_next), so it shares that
     // shadow stack harmlessly; and Boost's last switch, from the dispatcher back to the thread's
@@ -73,7 +74,7 @@ GEV_NO_TSAN_FRAME void leaving(context* from, context* to) noexcept {
     void* fiber = known ? t_main_fiber : g ? g->tsan_fiber : nullptr;
     if (fiber && fiber != __tsan_get_current_fiber()) __tsan_switch_to_fiber(fiber, 0);
 #endif
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(GEV_ASAN)
     const void* bottom = known ? known->bottom : g ? g->stack_limit : nullptr;
     const std::size_t size = known ? known->size : g ? g->stack_size : 0;
     // A finished greenlet never comes back: its fake stack goes (nullptr slot).
@@ -86,7 +87,7 @@ GEV_NO_TSAN_FRAME void leaving(context* from, context* to) noexcept {
 void arrived() noexcept {
     if (!t_switching) return;
     t_switching = false;
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(GEV_ASAN)
     context* ctx = context::active();
     void** slot = fake_slot(ctx);
     const void* old_bottom = nullptr;
@@ -108,15 +109,26 @@ void arrived() noexcept {
 #endif
 }
 
-#if defined(__SANITIZE_THREAD__)
-void* created() noexcept {
+void* stack_created([[maybe_unused]] const void* bottom, [[maybe_unused]] std::size_t size) noexcept {
+#if defined(GEV_ASAN)
+    __lsan_register_root_region(bottom, size);
+#endif
+#if defined(GEV_TSAN)
     return __tsan_create_fiber(0);
+#else
+    return nullptr;
+#endif
 }
 
-void destroyed(void* fiber) noexcept {
-    __tsan_destroy_fiber(fiber);
-}
+void stack_destroyed([[maybe_unused]] void* fiber, [[maybe_unused]] const void* bottom,
+                     [[maybe_unused]] std::size_t size) noexcept {
+#if defined(GEV_ASAN)
+    __lsan_unregister_root_region(bottom, size);
 #endif
+#if defined(GEV_TSAN)
+    __tsan_destroy_fiber(fiber);
+#endif
+}
 
 }  // namespace gev::detail::sanitizer
 #endif

@@ -139,12 +139,16 @@ boost::context::stack_context StackAllocator::allocate() {
     auto sctx = pool_->allocate(size_);
     owner_->stack_limit = static_cast<char*>(sctx.sp) - sctx.size;
     owner_->stack_size = sctx.size;
-    owner_->tsan_fiber = tsan_fiber_ = sanitizer::created();
+    // The sanitizers see the stack above its guard page (which no one may read).
+    const auto usable = sctx.size - StackPool::page_size();
+    owner_->tsan_fiber = tsan_fiber_ = sanitizer::stack_created(static_cast<char*>(sctx.sp) - usable, usable);
     return sctx;
 }
 
 void StackAllocator::deallocate(boost::context::stack_context& sctx) noexcept {
-    sanitizer::destroyed(tsan_fiber_);  // Boost gives the stack back once its fiber is gone
+    // Boost gives the stack back once its fiber is gone.
+    const auto usable = sctx.size - StackPool::page_size();
+    sanitizer::stack_destroyed(tsan_fiber_, static_cast<char*>(sctx.sp) - usable, usable);
     pool_->deallocate(sctx);
 }
 

@@ -3,7 +3,7 @@
 // memory and redzones to everything; and TSan allows at most 8,128 live fibers.
 #pragma once
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)  // the sanitizer builds use g++
 inline constexpr bool sanitized = true;
 #else
 inline constexpr bool sanitized = false;

@@ -4,9 +4,8 @@
 // report errors that are not there; TSan would mix the call stacks of the thread's greenlets. The
 // hub's pick_next() calls leaving() for each switch; every place a context may resume calls
 // arrived(): park.cpp after each suspension, a greenlet's first instruction, and the algorithm's
-// entry points (Boost's dispatcher resumes inside its own loop, then calls them). A greenlet's
-// TSan fiber lives as long as its stack: created() when the stack is handed out, destroyed() when
-// it is given back. Without sanitizers all of these are empty inline functions.
+// entry points (Boost's dispatcher resumes inside its own loop, then calls them). Without
+// sanitizers all of these are empty inline functions.
 //
 // TSan keeps a shadow call stack per fiber, so no instrumented function may return between
 // leaving() and the switch itself: leaving() and pick_next() are GEV_NO_TSAN_FRAME.
@@ -14,11 +13,27 @@
 
 #include <boost/fiber/context.hpp>
 
+// GCC says __SANITIZE_ADDRESS__ / __SANITIZE_THREAD__; clang (the fuzz build) says __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define GEV_ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define GEV_TSAN 1
+#endif
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GEV_ASAN 1
+#endif
+#if __has_feature(thread_sanitizer)
+#define GEV_TSAN 1
+#endif
+#endif
+
 #define GEV_NO_TSAN_FRAME __attribute__((no_sanitize("thread")))
 
 namespace gev::detail::sanitizer {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(GEV_ASAN) || defined(GEV_TSAN)
 GEV_NO_TSAN_FRAME void leaving(boost::fibers::context* from, boost::fibers::context* to) noexcept;
 void arrived() noexcept;
 #else
@@ -26,14 +41,16 @@ inline void leaving(boost::fibers::context*, boost::fibers::context*) noexcept {
 inline void arrived() noexcept {}
 #endif
 
-#if defined(__SANITIZE_THREAD__)
-void* created() noexcept;
-void destroyed(void* fiber) noexcept;
+// A greenlet stack handed out and given back: LeakSanitizer scans it for pointers while it is in
+// use (Boost keeps the fiber's own records on it), and TSan gets a fiber for it (returned).
+#if defined(GEV_ASAN) || defined(GEV_TSAN)
+void* stack_created(const void* bottom, std::size_t size) noexcept;
+void stack_destroyed(void* fiber, const void* bottom, std::size_t size) noexcept;
 #else
-inline void* created() noexcept {
+inline void* stack_created(const void*, std::size_t) noexcept {
     return nullptr;
 }
-inline void destroyed(void*) noexcept {}
+inline void stack_destroyed(void*, const void*, std::size_t) noexcept {}
 #endif
 
 }  // namespace gev::detail::sanitizer
