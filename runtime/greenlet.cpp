@@ -140,7 +140,8 @@ void GreenletState::raise_interrupt() {
         pending_ = nullptr;
         interrupted_.store(false, std::memory_order_relaxed);
     }
-    if (e) std::rethrow_exception(e);
+    if (!e) e = std::make_exception_ptr(GreenletExit{});  // kill()'s default, should none be pending
+    std::rethrow_exception(e);
 }
 
 void GreenletState::raise_expired_timeout(TimePoint now) {
