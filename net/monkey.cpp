@@ -8,10 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <geventpp/net/monkey.hpp>
-#include <geventpp/runtime/error.hpp>
 #include <optional>
 #include <system_error>
-#include <vector>
 
 #include "../runtime/detail/reactor.hpp"
 #include "detail/libc.hpp"
