@@ -34,6 +34,7 @@ thread_local Stack t_main, t_dispatcher;
 thread_local void* t_main_fiber = nullptr;  // the thread's own TSan fiber
 #endif
 thread_local bool t_switching = false;
+thread_local bool t_dying = false;
 thread_local bool t_left_main = false;
 
 Stack* special(context* ctx) noexcept {
@@ -77,11 +78,17 @@ GEV_NO_TSAN_FRAME void leaving(context* from, context* to) noexcept {
 #if defined(GEV_ASAN)
     const void* bottom = known ? known->bottom : g ? g->stack_limit : nullptr;
     const std::size_t size = known ? known->size : g ? g->stack_size : 0;
-    // A finished greenlet never comes back: its fake stack goes (nullptr slot).
-    __sanitizer_start_switch_fiber(from->terminated_is_linked() ? nullptr : fake_slot(from), bottom, size);
+    // A finished greenlet never comes back: its fake stack goes (nullptr slot). Its state may
+    // be gone already, so it is not looked at.
+    __sanitizer_start_switch_fiber(t_dying ? nullptr : fake_slot(from), bottom, size);
 #endif
     t_switching = true;
+    t_dying = false;
     t_left_main = from->is_context(type::main_context);
+}
+
+void dying() noexcept {
+    t_dying = true;
 }
 
 void arrived() noexcept {

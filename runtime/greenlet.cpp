@@ -46,6 +46,7 @@ void GreenletState::main() noexcept {
         exception_ = std::current_exception();
     }
     finish();
+    sanitizer::dying();
 }
 
 void GreenletState::finish() noexcept {

@@ -7,6 +7,10 @@
 // entry points (Boost's dispatcher resumes inside its own loop, then calls them). Without
 // sanitizers all of these are empty inline functions.
 //
+// ASan's stack-use-after-return detection stays off (make test sets detect_stack_use_after_return=0):
+// Boost resumes a finished fiber once more, from its dispatcher, to unwind it, so the fake stack
+// cannot go at the fiber's last switch, and nothing of ours runs when the unwinding ends.
+//
 // TSan keeps a shadow call stack per fiber, so no instrumented function may return between
 // leaving() and the switch itself: leaving() and pick_next() are GEV_NO_TSAN_FRAME.
 #pragma once
@@ -36,9 +40,12 @@ namespace gev::detail::sanitizer {
 #if defined(GEV_ASAN) || defined(GEV_TSAN)
 GEV_NO_TSAN_FRAME void leaving(boost::fibers::context* from, boost::fibers::context* to) noexcept;
 void arrived() noexcept;
+// The running greenlet has finished: its next switch is its last.
+void dying() noexcept;
 #else
 inline void leaving(boost::fibers::context*, boost::fibers::context*) noexcept {}
 inline void arrived() noexcept {}
+inline void dying() noexcept {}
 #endif
 
 // A greenlet stack handed out and given back: LeakSanitizer scans it for pointers while it is in
