@@ -133,9 +133,10 @@ class Hostile(unittest.TestCase):
             self.assertEqual(sum(a.startswith(b"HTTP/1.1 408 ") for a in answers), 5000)
             self.assertEqual(failures, [])
             self.assertGreater(len(latencies), 100)
-            p99 = sorted(latencies)[int(len(latencies) * 0.99)]
-            print(f"\nnormal client beside 5,000 slowloris: p99 {p99 * 1000:.1f} ms over {len(latencies)} requests "
-                  f"(alone: median {usual * 1000:.1f} ms)", file=sys.stderr)
+            ordered = sorted(latencies)
+            p50, p99 = ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.99)]
+            print(f"\nnormal client beside 5,000 slowloris: median {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms over "
+                  f"{len(latencies)} requests (alone: median {usual * 1000:.1f} ms)", file=sys.stderr)
             self.assertLess(p99, max(0.25, 20 * usual), f"usual {usual:.4f} s")
         finally:
             server.stop()
