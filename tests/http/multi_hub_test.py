@@ -2,7 +2,8 @@
 """Loads multi_hub_server (two server hubs, cross-hub Lock, Queue, AsyncResult, ThreadPool and
 Event) with wrk on four routes at once, checks every answer and the shared count, then stops it
 with SIGTERM; make test runs it in the release and the ASan+UBSan builds.
-Usage: multi_hub_test.py <program>"""
+It also runs the seed's demo server on two hubs (async_primer --threads 2) under load.
+Usage: multi_hub_test.py <program> <build/samples>"""
 import os
 import re
 import signal
@@ -14,6 +15,7 @@ import unittest
 import urllib.request
 
 PROGRAM = sys.argv.pop(1) if len(sys.argv) > 1 else "build/tests/http/multi_hub_server"
+SAMPLES = sys.argv.pop(1) if len(sys.argv) > 1 else "build/samples"
 SECONDS = os.environ.get("MULTI_HUB_SECONDS", "3")
 
 
@@ -50,6 +52,32 @@ class MultiHub(unittest.TestCase):
             out, _ = proc.communicate(timeout=60)
             self.assertEqual(proc.returncode, 0)
             self.assertIn(f"served {last} counted requests", out)
+            err.seek(0)
+            self.assertEqual(err.read(), "")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            err.close()
+
+
+    def test_the_demo_server_on_two_hubs_under_load(self):
+        port = free_port()
+        err = tempfile.TemporaryFile("w+")
+        proc = subprocess.Popen([os.path.join(SAMPLES, "async_primer"), "--port", str(port), "--threads", "2",
+                                 "--quiet"], stdout=subprocess.PIPE, stderr=err, text=True)
+        try:
+            self.assertIn("(2 threads)", proc.stdout.readline())
+            url = f"http://127.0.0.1:{port}"
+            fetch = subprocess.Popen(["curl", "-sN", "--max-time", "20", url + "/fetch"], stdout=subprocess.PIPE)
+            load = subprocess.run(["wrk", "-t2", "-c32", f"-d{SECONDS}s", url + "/hello"], capture_output=True,
+                                  text=True, timeout=120).stdout
+            self.assertNotIn("Non-2xx", load, load)
+            self.assertGreater(int(re.search(r"(\d+) requests in", load)[1]), 0, load)
+            self.assertEqual(fetch.communicate(timeout=30)[0].count(b"chunk "), 5)
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=60)
+            self.assertEqual(proc.returncode, 0)
             err.seek(0)
             self.assertEqual(err.read(), "")
         finally:
