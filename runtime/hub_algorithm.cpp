@@ -19,7 +19,7 @@ void HubAlgorithm::awakened(boost::fibers::context* ctx) noexcept {
     ctx->ready_link(ready_);
 }
 
-boost::fibers::context* HubAlgorithm::next_ready() noexcept {
+inline boost::fibers::context* HubAlgorithm::next_ready() noexcept {
     sanitizer::arrived();
     // Only the dispatcher may run io handlers: a handler run while a greenlet is switching
     // out could make that greenlet ready before it has stopped running.

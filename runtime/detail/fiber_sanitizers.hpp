@@ -34,6 +34,13 @@
 #endif
 
 #define GEV_NO_TSAN_FRAME __attribute__((no_sanitize("thread")))
+// For what a GEV_NO_TSAN_FRAME function calls and TSan should still see: kept out of line under
+// TSan (an inlined body would lose its instrumentation), inlined otherwise (it is on every switch).
+#if defined(GEV_TSAN)
+#define GEV_TSAN_OUT_OF_LINE __attribute__((noinline))
+#else
+#define GEV_TSAN_OUT_OF_LINE __attribute__((always_inline))
+#endif
 
 namespace gev::detail::sanitizer {
 

@@ -8,6 +8,7 @@
 #include <boost/fiber/scheduler.hpp>
 #include <chrono>
 
+#include "fiber_sanitizers.hpp"
 #include "hub_impl.hpp"
 
 namespace gev::detail {
@@ -34,7 +35,7 @@ public:
 private:
     // pick_next() without the switch annotation: everything it does but leave (see
     // fiber_sanitizers.hpp for why the two are apart).
-    [[gnu::noinline]] boost::fibers::context* next_ready() noexcept;
+    GEV_TSAN_OUT_OF_LINE boost::fibers::context* next_ready() noexcept;
 
     Hub hub_;
     Hub::Impl& impl_;

@@ -25,66 +25,72 @@ def free_port():
         return s.getsockname()[1]
 
 
+class Server:
+    """A server program on a free port; stop() sends SIGTERM and returns what it printed, after
+    checking it exited 0 with nothing on stderr (where a sanitizer would report)."""
+
+    def __init__(self, *cmd, ready):
+        self.port = free_port()
+        self.err = tempfile.TemporaryFile("w+")
+        self.proc = subprocess.Popen([*cmd[:1], *[a.format(port=self.port) for a in cmd[1:]]], stdout=subprocess.PIPE,
+                                     stderr=self.err, text=True)
+        line = self.proc.stdout.readline()
+        assert ready in line, line
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stop(self, test):
+        self.proc.send_signal(signal.SIGTERM)
+        out, _ = self.proc.communicate(timeout=60)
+        test.assertEqual(self.proc.returncode, 0)
+        self.err.seek(0)
+        test.assertEqual(self.err.read(), "")
+        return out
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.err.close()
+
+
+def wrk(url):
+    return subprocess.Popen(["wrk", "-t1", "-c8", f"-d{SECONDS}s", url], stdout=subprocess.PIPE, text=True)
+
+
 class MultiHub(unittest.TestCase):
+    def check_load(self, out):
+        self.assertNotIn("Non-2xx", out, out)
+        self.assertNotRegex(out, r"Socket errors: connect [1-9]", out)
+        done = int(re.search(r"(\d+) requests in", out)[1])
+        self.assertGreater(done, 0, out)
+        return done
+
     def test_two_hubs_under_load_share_state_across_hubs_cleanly(self):
-        port = free_port()
-        err = tempfile.TemporaryFile("w+")
-        proc = subprocess.Popen([PROGRAM, str(port)], stdout=subprocess.PIPE, stderr=err, text=True)
+        server = Server(PROGRAM, "{port}", ready="listening on")
         try:
-            self.assertIn(f"listening on {port}", proc.stdout.readline())
-            url = f"http://127.0.0.1:{port}"
             for path, want in [("/hello", "Hello, World!"), ("/relay/21", "42"), ("/pool/12", "144"),
                                ("/opened", "yes")]:
-                self.assertEqual(urllib.request.urlopen(url + path, timeout=10).read().decode(), want)
-            loads = [subprocess.Popen(["wrk", "-t1", "-c8", f"-d{SECONDS}s", url + path], stdout=subprocess.PIPE,
-                                      text=True) for path in ("/count", "/relay/7", "/pool/9", "/hello")]
-            outputs = [load.communicate(timeout=120)[0] for load in loads]
-            counted = 0
-            for out in outputs:
-                self.assertNotIn("Non-2xx", out, out)
-                self.assertNotRegex(out, r"Socket errors: connect [1-9]", out)
-                done = int(re.search(r"(\d+) requests in", out)[1])
-                self.assertGreater(done, 0, out)
-                counted = counted or done
-            last = int(urllib.request.urlopen(url + "/count", timeout=10).read())
+                self.assertEqual(urllib.request.urlopen(server.url + path, timeout=10).read().decode(), want)
+            loads = [wrk(server.url + path) for path in ("/count", "/relay/7", "/pool/9", "/hello")]
+            counted = [self.check_load(load.communicate(timeout=120)[0]) for load in loads][0]
+            last = int(urllib.request.urlopen(server.url + "/count", timeout=10).read())
             self.assertGreaterEqual(last, counted + 1)  # every /count request counted once
-            proc.send_signal(signal.SIGTERM)
-            out, _ = proc.communicate(timeout=60)
-            self.assertEqual(proc.returncode, 0)
-            self.assertIn(f"served {last} counted requests", out)
-            err.seek(0)
-            self.assertEqual(err.read(), "")
+            self.assertIn(f"served {last} counted requests", server.stop(self))
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            err.close()
-
+            server.close()
 
     def test_the_demo_server_on_two_hubs_under_load(self):
-        port = free_port()
-        err = tempfile.TemporaryFile("w+")
-        proc = subprocess.Popen([os.path.join(SAMPLES, "async_primer"), "--port", str(port), "--threads", "2",
-                                 "--quiet"], stdout=subprocess.PIPE, stderr=err, text=True)
+        server = Server(os.path.join(SAMPLES, "async_primer"), "--port", "{port}", "--threads", "2", "--quiet",
+                        ready="(2 threads)")
         try:
-            self.assertIn("(2 threads)", proc.stdout.readline())
-            url = f"http://127.0.0.1:{port}"
-            fetch = subprocess.Popen(["curl", "-sN", "--max-time", "20", url + "/fetch"], stdout=subprocess.PIPE)
-            load = subprocess.run(["wrk", "-t2", "-c32", f"-d{SECONDS}s", url + "/hello"], capture_output=True,
-                                  text=True, timeout=120).stdout
-            self.assertNotIn("Non-2xx", load, load)
-            self.assertGreater(int(re.search(r"(\d+) requests in", load)[1]), 0, load)
+            fetch = subprocess.Popen(["curl", "-sN", "--max-time", "20", server.url + "/fetch"], stdout=subprocess.PIPE)
+            loads = [wrk(server.url + "/hello") for _ in range(2)]
+            for load in loads:
+                self.check_load(load.communicate(timeout=120)[0])
             self.assertEqual(fetch.communicate(timeout=30)[0].count(b"chunk "), 5)
-            proc.send_signal(signal.SIGTERM)
-            proc.communicate(timeout=60)
-            self.assertEqual(proc.returncode, 0)
-            err.seek(0)
-            self.assertEqual(err.read(), "")
+            server.stop(self)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            err.close()
+            server.close()
 
 
 if __name__ == "__main__":
