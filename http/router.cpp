@@ -89,40 +89,40 @@ bool App::match(const std::vector<Token>& tokens, std::string_view path,
 
 void App::operator()(Request& req, Response& res) const {
     try {
-        dispatch(req, res);
+        if (const Entry* e = find(req)) return e->fn(req, res);
     } catch (const HTTPError& e) {
-        auto page = errors_.find(e.status());
-        if (page == errors_.end() || res.started()) throw;
-        res.reset();
-        res.set_status(e.status());
-        for (const auto& [name, value] : e.headers()) res.set_header(name, value);
-        res.body = page->second(e);
+        if (!error_page(e, res)) throw;
     }
 }
 
-void App::dispatch(Request& req, Response& res) const {
+namespace {
+
+bool accepts(const std::vector<std::string>& methods, std::string_view method) {
+    for (const auto& m : methods) {
+        if (m == method || (method == "HEAD" && m == "GET")) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+const App::Entry* App::find(Request& req) const {
     const std::string_view method = req.method();
     std::vector<std::string> allowed;
-    auto try_entry = [&](const Entry& e) {
-        for (const auto& m : e.methods) {
-            if (m == method || (method == "HEAD" && m == "GET")) {
-                e.fn(req, res);
-                return true;
-            }
-        }
-        allowed.insert(allowed.end(), e.methods.begin(), e.methods.end());
-        return false;
-    };
     if (auto it = static_.find(req.path()); it != static_.end()) {
         for (const auto& e : it->second) {
-            if (try_entry(e)) return;
+            if (accepts(e.methods, method)) return &e;
+            allowed.insert(allowed.end(), e.methods.begin(), e.methods.end());
         }
     }
     std::vector<std::pair<std::string, std::string>> params;
     for (const auto& e : dynamic_) {
         if (!match(e.tokens, req.path(), params)) continue;
-        req.set_params(params);
-        if (try_entry(e)) return;
+        if (accepts(e.methods, method)) {
+            req.set_params(params);
+            return &e;
+        }
+        allowed.insert(allowed.end(), e.methods.begin(), e.methods.end());
     }
     if (!allowed.empty()) {
         std::string allow;
@@ -130,6 +130,16 @@ void App::dispatch(Request& req, Response& res) const {
         throw HTTPError(405, "Method Not Allowed", {{"Allow", allow}});
     }
     abort(404, "Not Found: " + req.path());
+}
+
+bool App::error_page(const HTTPError& e, Response& res) const {
+    auto page = errors_.find(e.status());
+    if (page == errors_.end() || res.started()) return false;
+    res.reset();
+    res.set_status(e.status());
+    for (const auto& [name, value] : e.headers()) res.set_header(name, value);
+    res.body = page->second(e);
+    return true;
 }
 
 }  // namespace gev::http

@@ -45,21 +45,21 @@ bool wants_keep_alive(const bhttp::request<bhttp::buffer_body>& head) {
 }
 
 // Takes over an idle connection (moving its socket out) and returns true, or returns false.
-using Parker = std::function<bool(std::size_t served)>;
+using Parker = std::function<bool(net::Socket& sock, const net::Address& peer, std::size_t served)>;
 
 class Connection final : public detail::RequestSource, public detail::BodySink {
 public:
     Connection(net::Socket& sock, const net::Address& peer, const Handler& handler, const Options& options,
-               std::size_t served, Parker park, std::list<std::function<void()>>& stop_hooks)
+               std::size_t served, Parker park, boost::intrusive::list<detail::Upgrade>& upgraded)
         : sock_(sock),
           peer_(peer),
           handler_(handler),
           options_(options),
           served_(served),
           park_(std::move(park)),
-          stop_hooks_(stop_hooks) {}
+          upgraded_(upgraded) {}
     ~Connection() {
-        if (stop_hook_) stop_hooks_.erase(*stop_hook_);
+        if (upgrade_) upgraded_.erase(upgraded_.iterator_to(*upgrade_));
     }
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -67,21 +67,26 @@ public:
     void run();
 
     void read_body(const std::function<void(std::string_view)>& sink) override;
-    net::Socket take_over(std::string& unread, std::function<void(bool failed)> after_handler,
-                          std::function<void()> on_stop) override;
+    net::Socket take_over(std::string& unread, std::shared_ptr<detail::Upgrade> upgrade) override;
     void start_stream(Response& r) override;
     void write_piece(std::string_view piece) override;
 
 private:
     // Reads the next request's header; false when the connection should just close.
-    bool read_header();
-    void respond_whole(Response& r);
-    void finish_stream();
+    [[gnu::noinline]] bool read_header();
+    // Runs the handler on the request read and sends its answer; false when the connection
+    // should close. The frame a handler runs in: a WebSocket handler parks in it for hours, so
+    // what only comes before or after the handler stays out of it (see docs/stacks.md).
+    bool serve_one();
+    [[gnu::noinline]] void respond_whole(Response& r);
+    [[gnu::noinline]] void finish_stream();
     void refuse(int status, std::string_view body);
-    void log(int status, std::size_t bytes);
+    // The handler of `target` failed with the exception being handled: says so on stderr.
+    [[gnu::noinline]] void report_failure(std::string_view target);
+    [[gnu::noinline]] void log(int status, std::size_t bytes);
 
     net::Socket& sock_;
-    net::Address peer_;
+    const net::Address& peer_;  // lives as long as the connection's greenlet
     const Handler& handler_;
     const Options& options_;
     beast::flat_buffer buffer_;
@@ -97,83 +102,83 @@ private:
     std::size_t served_;
     std::size_t resumed_at_ = served_;
     Parker park_;
-    std::function<void(bool failed)> after_takeover_;  // set once the connection was taken over
-    std::list<std::function<void()>>& stop_hooks_;     // the server's, run when it stops
-    std::optional<std::list<std::function<void()>>::iterator> stop_hook_;
+    std::shared_ptr<detail::Upgrade> upgrade_;  // set once the connection was taken over
+    boost::intrusive::list<detail::Upgrade>& upgraded_;  // the server's
 };
 
 void Connection::run() {
-    for (;;) {
-        if (!read_header()) return;
-        const auto& head = parser_->get();
-        version_ = head.version();
-        head_ = head.method() == bhttp::verb::head;
-        keep_alive_ = wants_keep_alive(head);
-        continue_sent_ = false;
-        chunked_ = false;
-        sent_body_ = 0;
-        ++served_;
-        if (options_.max_requests_per_connection && served_ >= options_.max_requests_per_connection) {
-            keep_alive_ = false;
-        }
-        Request req(head.method_string(), head.target(), version_, head, peer_, *this, options_.max_body);
-        Response res(*this);
-        try {
-            handler_(req, res);
-        } catch (const HTTPError& e) {
-            if (after_takeover_) {
-                after_takeover_(true);
-                return;
-            }
-            if (res.started()) throw;
-            res.reset();
-            res.set_status(e.status());
-            for (const auto& [name, value] : e.headers()) res.set_header(name, value);
-            res.set_header("Content-Type", "text/plain; charset=utf-8");
-            res.body = e.body();
-        } catch (const GreenletExit&) {
-            throw;
-        } catch (const Timeout::Expired&) {
-            throw;
-        } catch (const net::SocketError&) {
-            return;  // the client went away mid-request; nothing to answer
-        } catch (...) {
-            std::fprintf(stderr, "geventpp: %s %.*s failed with %s\n", peer_.to_string().c_str(),
-                         int(head.target().size()), head.target().data(),
-                         gev::detail::describe(std::current_exception()).c_str());
-            if (after_takeover_) {
-                after_takeover_(true);
-                return;
-            }
-            if (res.started()) return;  // half a response is out: only closing tells the client
-            res.reset();
-            res.set_status(500);
-            res.set_header("Content-Type", "text/plain; charset=utf-8");
-            res.body = "Internal Server Error";
-        }
-        if (after_takeover_) {
-            log(101, 0);
-            after_takeover_(false);
-            return;
-        }
-        if (res.queue()) {
-            for (auto& piece : *res.queue()) res.write(piece);
-            if (!res.started()) res.write({});  // an empty queue: still a (streamed) response
-        }
-        if (res.started()) {
-            finish_stream();
-            log(res.status(), sent_body_);
-        } else {
-            respond_whole(res);
-        }
-        if (!keep_alive_) return;
-        // Whatever the handler left of the body must go before the next request.
-        if (!parser_->is_done()) {
-            if (head[bhttp::field::expect] == "100-continue" && !continue_sent_) return;
-            std::size_t drained = 0;
-            read_body([&](std::string_view piece) { drained += piece.size(); });
-        }
+    while (read_header() && serve_one()) {
     }
+}
+
+bool Connection::serve_one() {
+    const auto& head = parser_->get();
+    version_ = head.version();
+    head_ = head.method() == bhttp::verb::head;
+    keep_alive_ = wants_keep_alive(head);
+    continue_sent_ = false;
+    chunked_ = false;
+    sent_body_ = 0;
+    ++served_;
+    if (options_.max_requests_per_connection && served_ >= options_.max_requests_per_connection) {
+        keep_alive_ = false;
+    }
+    Request req(head.method_string(), head.target(), version_, head, peer_, *this, options_.max_body);
+    Response res(*this);
+    try {
+        handler_(req, res);
+    } catch (const HTTPError& e) {
+        if (upgrade_) {
+            upgrade_->handler_returned(true);
+            return false;
+        }
+        if (res.started()) throw;
+        res.reset();
+        res.set_status(e.status());
+        for (const auto& [name, value] : e.headers()) res.set_header(name, value);
+        res.set_header("Content-Type", "text/plain; charset=utf-8");
+        res.body = e.body();
+    } catch (const GreenletExit&) {
+        throw;
+    } catch (const Timeout::Expired&) {
+        throw;
+    } catch (const net::SocketError&) {
+        return false;  // the client went away mid-request; nothing to answer
+    } catch (...) {
+        report_failure(head.target());
+        if (upgrade_) {
+            upgrade_->handler_returned(true);
+            return false;
+        }
+        if (res.started()) return false;  // half a response is out: only closing tells the client
+        res.reset();
+        res.set_status(500);
+        res.set_header("Content-Type", "text/plain; charset=utf-8");
+        res.body = "Internal Server Error";
+    }
+    if (upgrade_) {
+        log(101, 0);
+        upgrade_->handler_returned(false);
+        return false;
+    }
+    if (res.queue()) {
+        for (auto& piece : *res.queue()) res.write(piece);
+        if (!res.started()) res.write({});  // an empty queue: still a (streamed) response
+    }
+    if (res.started()) {
+        finish_stream();
+        log(res.status(), sent_body_);
+    } else {
+        respond_whole(res);
+    }
+    if (!keep_alive_) return false;
+    // Whatever the handler left of the body must go before the next request.
+    if (!parser_->is_done()) {
+        if (head[bhttp::field::expect] == "100-continue" && !continue_sent_) return false;
+        std::size_t drained = 0;
+        read_body([&](std::string_view piece) { drained += piece.size(); });
+    }
+    return true;
 }
 
 bool Connection::read_header() {
@@ -194,7 +199,7 @@ bool Connection::read_header() {
             if (auto n = sock_.try_recv_into(space.data(), space.size())) {
                 if (*n == 0) return false;  // the client closed
                 buffer_.commit(*n);
-            } else if (park_(served_)) {
+            } else if (park_(sock_, peer_, served_)) {
                 return false;
             }
         }
@@ -274,14 +279,13 @@ void Connection::read_body(const std::function<void(std::string_view)>& sink) {
     }
 }
 
-net::Socket Connection::take_over(std::string& unread, std::function<void(bool failed)> after_handler,
-                                  std::function<void()> on_stop) {
-    stop_hook_ = stop_hooks_.insert(stop_hooks_.end(), std::move(on_stop));
+net::Socket Connection::take_over(std::string& unread, std::shared_ptr<detail::Upgrade> upgrade) {
+    upgraded_.push_back(*upgrade);
+    upgrade_ = std::move(upgrade);
     const auto data = buffer_.data();
     unread.assign(static_cast<const char*>(data.data()), data.size());
     buffer_ = beast::flat_buffer();  // its memory too: the connection may now stay open for hours
     keep_alive_ = false;
-    after_takeover_ = std::move(after_handler);
     return std::move(sock_);
 }
 
@@ -407,6 +411,11 @@ void Connection::refuse(int status, std::string_view body) {
     }
 }
 
+void Connection::report_failure(std::string_view target) {
+    std::fprintf(stderr, "geventpp: %s %.*s failed with %s\n", peer_.to_string().c_str(), int(target.size()),
+                 target.data(), gev::detail::describe(std::current_exception()).c_str());
+}
+
 void Connection::log(int status, std::size_t bytes) {
     if (!options_.access_log) return;
     std::string line = "-";
@@ -436,8 +445,10 @@ Server::~Server() {
 
 void Server::serve(net::Socket& sock, const net::Address& peer, std::size_t served) {
     Parker parker;
-    if (options_.park_idle) parker = [&](std::size_t n) { return park(sock, peer, n); };
-    Connection c(sock, peer, handler_, options_, served, std::move(parker), stop_hooks_);
+    if (options_.park_idle) {
+        parker = [this](net::Socket& s, const net::Address& p, std::size_t n) { return park(s, p, n); };
+    }
+    Connection c(sock, peer, handler_, options_, served, std::move(parker), upgraded_);
     try {
         c.run();
     } catch (const net::SocketError&) {
@@ -490,7 +501,7 @@ void Server::stop_accepting() noexcept {
     StreamServer::stop_accepting();
     if (sweeper_) sweeper_.kill(GreenletExit{}, false);
     parked_.clear();                              // closes the idle connections
-    for (const auto& hook : stop_hooks_) hook();  // e.g. WebSockets close with 1001
+    for (auto& upgrade : upgraded_) upgrade.server_stopping();
 }
 
 void serve(const net::Address& address, const http::Handler& handler, Options options, std::size_t threads,

@@ -293,13 +293,15 @@ bool Socket::notify_readable(std::function<void()> fn) {
 }
 
 void Socket::wait_read(Seconds timeout) {
-    pollfd p{fd_, POLLIN, 0};
-    if (libc::poll(&p, 1, 0) > 0) {  // ready now: the edge may have been seen already
-        watch_->readable = true;
-        return;
+    if (fd_ < 0) throw SocketError(EBADF, "wait_read: the socket is closed");
+    // Data may be there, its edge seen and spent, unless a read came back empty-handed or
+    // short since: then the hub's epoll says when more comes, and asking costs a syscall.
+    if (watch_->readable) {
+        pollfd p{fd_, POLLIN, 0};
+        if (libc::poll(&p, 1, 0) > 0) return;
+        watch_->readable = false;
     }
     TimePoint deadline = timeout.deadline();
-    watch_->readable = false;
     await(Direction::read, "wait_read", deadline);
 }
 

@@ -1,7 +1,9 @@
 #include <cassert>
 #include <cstdio>
+#include <utility>
 #include <geventpp/runtime/greenlet.hpp>
 #include <geventpp/runtime/hub.hpp>
+#include <geventpp/runtime/pool.hpp>
 #include <geventpp/runtime/timeout.hpp>
 
 #include "detail/fiber_sanitizers.hpp"
@@ -16,19 +18,24 @@ std::atomic<std::uint64_t> greenlet_ids{0};
 }
 
 GreenletState::GreenletState(std::string name, bool report_errors)
-    : name_(std::move(name)),
-      id_(greenlet_ids.fetch_add(1, std::memory_order_relaxed)),
-      report_errors_(report_errors) {}
+    : id_(greenlet_ids.fetch_add(1, std::memory_order_relaxed)),
+      report_errors_(report_errors) {
+    set_name(std::move(name));
+}
+
+void GreenletState::set_name(std::string name) {
+    name_ = name.empty() ? nullptr : std::make_unique<std::string>(std::move(name));
+}
 
 std::string GreenletState::name() const {
-    return name_.empty() ? "Greenlet-" + std::to_string(id_) : name_;
+    return name_ ? *name_ : "Greenlet-" + std::to_string(id_);
 }
 
 void GreenletState::format_name(char* buf, std::size_t size) const noexcept {
-    if (name_.empty()) {
-        std::snprintf(buf, size, "Greenlet-%llu", static_cast<unsigned long long>(id_));
+    if (name_) {
+        std::snprintf(buf, size, "%s", name_->c_str());
     } else {
-        std::snprintf(buf, size, "%s", name_.c_str());
+        std::snprintf(buf, size, "Greenlet-%llu", static_cast<unsigned long long>(id_));
     }
 }
 
@@ -58,14 +65,17 @@ void GreenletState::finish() noexcept {
         pending_ = nullptr;
     }
     std::vector<LinkEntry> links;
+    Group* group;
     {
         SpinGuard lk(lock_);
         links.swap(links_);
+        group = std::exchange(group_, nullptr);
         set_ready(lk);
     }
     if (exception_ && report_errors_) {
         std::fprintf(stderr, "geventpp: %s failed with %s\n", name().c_str(), describe(exception_).c_str());
     }
+    if (group) group->untrack(this);
     const bool ok = !exception_;
     for (auto& l : links) {
         if (l.when == link_always || (l.when == link_success) == ok) {
@@ -180,6 +190,18 @@ std::uint64_t GreenletState::link(Link fn, int when) {
     const bool ok = !exception();
     if (when == link_always || (when == link_success) == ok) fn(*this);
     return 0;
+}
+
+bool GreenletState::attach_group(Group& g) noexcept {
+    SpinGuard lk(lock_);
+    if (is_ready(lk) || group_) return false;
+    group_ = &g;
+    return true;
+}
+
+void GreenletState::detach_group(Group& g) noexcept {
+    SpinGuard lk(lock_);
+    if (group_ == &g) group_ = nullptr;
 }
 
 void GreenletState::unlink(std::uint64_t id) noexcept {

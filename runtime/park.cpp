@@ -5,14 +5,22 @@
 
 #include "detail/fiber_sanitizers.hpp"
 #include "detail/greenlet_props.hpp"
+#include "detail/hub_impl.hpp"
 
 namespace gev::detail {
 
 using boost::fibers::context;
 
 namespace {
-// Suspends ctx until woken through `waker` (or by the deadline).
-void suspend(context* ctx, TimePoint until, const boost::fibers::waker& waker) noexcept {
+// Suspends ctx, the greenlet g or a hub's main context (g null), until woken through `waker`
+// (or by the deadline).
+void suspend(context* ctx, GreenletState* g, TimePoint until, const boost::fibers::waker& waker) noexcept {
+    ParkedStacks::Entry parked;
+    ParkedStacks* stacks = g ? &g->hub()->impl().parked : nullptr;
+    if (stacks) {
+        parked.stack_lo = static_cast<const char*>(g->stack_limit) + StackPool::page_size();
+        stacks->add(parked);
+    }
     if (until == forever) {
         ctx->suspend();
     } else {
@@ -22,6 +30,7 @@ void suspend(context* ctx, TimePoint until, const boost::fibers::waker& waker) n
         ctx->wait_until(until, lk, boost::fibers::waker(waker));
     }
     sanitizer::arrived();
+    if (stacks) stacks->remove(parked);
 }
 }  // namespace
 
@@ -65,7 +74,7 @@ bool WaitList::wait(SpinGuard& lk, TimePoint deadline) {
         // Unlocking before the switch is safe: a waker from another thread only queues us
         // for our own dispatcher, which runs after we have switched out.
         lk.unlock();
-        suspend(ctx, until, w.waker);
+        suspend(ctx, g, until, w.waker);
         if (g) g->park_end();
         lk.lock();
         if (w.linked) remove(w);
@@ -97,7 +106,7 @@ void park_until(TimePoint deadline) {
     if (!g) throw UsageError("gev::sleep called on a hub's main context — call it from a greenlet");
     for (;;) {
         const auto w = ctx->create_waker();
-        suspend(ctx, g->park_begin(w, deadline), w);
+        suspend(ctx, g, g->park_begin(w, deadline), w);
         g->park_end();
         g->raise_pending();
         if (deadline != forever && Clock::now() >= deadline) return;

@@ -3,7 +3,13 @@
 namespace gev {
 
 Group::~Group() {
-    for (auto& [s, m] : members_) m.greenlet.unlink(m.link);
+    for (auto& [s, m] : members_) {
+        if (m.link) {
+            m.greenlet.unlink(m.link);
+        } else {
+            s->detach_group(*this);
+        }
+    }
 }
 
 void Group::add(const AnyGreenlet& g) {
@@ -15,14 +21,20 @@ void Group::add(const AnyGreenlet& g) {
 void Group::track(const AnyGreenlet& g) {
     auto* s = &g.state();
     members_.emplace(s, Member{g, 0});
-    const auto id = g.link([this, s](const AnyGreenlet&) { untrack(s); });
+    if (s->attach_group(*this)) return;
+    // Linked on the state itself: AnyGreenlet::link would wrap the function once more.
+    const auto id = s->link([this, s](detail::GreenletState&) { untrack(s); }, detail::GreenletState::link_always);
     if (auto it = members_.find(s); it != members_.end()) it->second.link = id;
 }
 
 void Group::untrack(detail::GreenletState* s) noexcept {
     auto it = members_.find(s);
     if (it == members_.end()) return;
-    it->second.greenlet.unlink(it->second.link);
+    if (it->second.link) {
+        it->second.greenlet.unlink(it->second.link);
+    } else {
+        s->detach_group(*this);
+    }
     members_.erase(it);
     unreserve();
     if (members_.empty()) {

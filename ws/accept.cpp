@@ -1,6 +1,7 @@
 // The server side of the opening handshake: http::Request::websocket(), defined here so that
 // the http layer does not depend on this one.
 #include <algorithm>
+#include <optional>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/rfc7230.hpp>
@@ -40,6 +41,20 @@ std::string choose_subprotocol(const std::vector<std::string>& ours, std::string
     return {};
 }
 
+// The connection keeps the WebSocket until the handler has returned, then closes it. The
+// handler's std::shared_ptr<WebSocket> shares this object's count (one allocation for both).
+struct Upgrade final : detail::Upgrade, std::enable_shared_from_this<Upgrade> {
+    std::optional<ws::WebSocket> ws;
+
+    std::shared_ptr<ws::WebSocket> handle() { return {shared_from_this(), &*ws}; }
+    void handler_returned(bool failed) override {
+        if (ws && !ws->closed()) ws->close(failed ? ws::internal_error : ws::normal);
+    }
+    void server_stopping() override {
+        if (ws && !ws->closed()) gev::spawn([ws = handle()] { ws->close(ws::going_away, "server stopping"); });
+    }
+};
+
 }  // namespace
 
 std::shared_ptr<ws::WebSocket> Request::websocket() {
@@ -62,31 +77,22 @@ std::shared_ptr<ws::WebSocket> Request::websocket(const ws::Options& options) {
     for (const auto& f : headers_) req.insert(f.name_string(), f.value());
     const auto subprotocol = choose_subprotocol(options.subprotocols, header("Sec-WebSocket-Protocol"));
 
-    // The connection keeps the WebSocket until the handler has returned, then closes it.
-    auto held = std::make_shared<std::shared_ptr<ws::WebSocket>>();
+    auto upgrade = std::make_shared<Upgrade>();
     std::string unread;
-    auto sock = source_.take_over(
-        unread,
-        [held](bool failed) {
-            if (*held && !(*held)->closed()) (*held)->close(failed ? ws::internal_error : ws::normal);
-        },
-        [held] {
-            if (*held && !(*held)->closed()) {
-                gev::spawn([ws = *held] { ws->close(ws::going_away, "server stopping"); });
-            }
-        });
+    auto sock = source_.take_over(unread, upgrade);
     auto impl = std::make_unique<ws::WebSocket::Impl>(std::move(sock), std::move(unread), options,
                                                       boost::beast::role_type::server);
     impl->subprotocol = subprotocol;
-    impl->ws.set_option(bws::stream_base::decorator([subprotocol](bws::response_type& res) {
+    // Beast keeps the decorator for the stream's life: it refers to the impl's copy.
+    impl->ws.set_option(bws::stream_base::decorator([chosen = &impl->subprotocol](bws::response_type& res) {
         res.set(bhttp::field::server, "geventpp");
-        if (!subprotocol.empty()) res.set(bhttp::field::sec_websocket_protocol, subprotocol);
+        if (!chosen->empty()) res.set(bhttp::field::sec_websocket_protocol, *chosen);
     }));
     boost::system::error_code ec;
     impl->ws.accept(req, ec);
     if (ec) throw net::SocketError(EPROTO, "WebSocket handshake: " + ec.message());
-    *held = std::make_shared<ws::WebSocket>(std::move(impl));
-    return *held;
+    upgrade->ws.emplace(std::move(impl));
+    return upgrade->handle();
 }
 
 }  // namespace gev::http

@@ -26,7 +26,7 @@ void teardown(boost::beast::role_type, Transport& transport, boost::system::erro
     ec = {};
     auto& o = transport.owner();
     try {
-        Timeout t(o.options.close_timeout);
+        Timeout t(o.close_timeout);
         o.sock.shutdown(SHUT_WR);
         char sink[4096];
         while (o.sock.recv_into(sink, sizeof sink) > 0) {
@@ -52,12 +52,18 @@ std::uint16_t failure_code(const boost::system::error_code& ec) {
 }  // namespace
 
 WebSocket::Impl::Impl(net::Socket s, std::string rest, const Options& o, boost::beast::role_type role)
-    : sock(std::move(s)), unread(std::move(rest)), options(o), ws(*this), role(role) {
-    ws.read_message_max(options.max_message);
+    : sock(std::move(s)),
+      unread(std::move(rest)),
+      send_timeout(o.send_timeout.span()),
+      message_timeout(o.message_timeout.span()),
+      close_timeout(o.close_timeout),
+      ws(*this),
+      role(role) {
+    ws.read_message_max(o.max_message);
     ws.auto_fragment(false);
     bws::permessage_deflate pmd;
-    pmd.server_enable = options.permessage_deflate && role == boost::beast::role_type::server;
-    pmd.client_enable = options.permessage_deflate && role == boost::beast::role_type::client;
+    pmd.server_enable = o.permessage_deflate && role == boost::beast::role_type::server;
+    pmd.client_enable = o.permessage_deflate && role == boost::beast::role_type::client;
     ws.set_option(pmd);
     // A ping or pong is a whole frame: waiting after it is waiting between messages.
     ws.control_callback([this](bws::frame_type, boost::beast::string_view) {
@@ -78,7 +84,7 @@ void WebSocket::Impl::fail(std::uint16_t c, std::string_view r) {
         frame += char(c & 0xff);
         frame += r;
         try {
-            Timeout t(options.close_timeout);
+            Timeout t(close_timeout);
             sock.sendall(frame);
         } catch (const Timeout::Expired&) {
         } catch (const net::SocketError&) {
@@ -107,7 +113,7 @@ void WebSocket::Impl::close_handshake(std::uint16_t c, std::string_view r) {
     closing = true;
     boost::system::error_code ec;
     try {
-        Timeout t(options.close_timeout);
+        Timeout t(close_timeout);
         bws::close_reason why(c);
         r = r.substr(0, why.reason.max_size());
         why.reason = bws::reason_string(r.data(), r.size());
@@ -123,16 +129,12 @@ void WebSocket::Impl::close_handshake(std::uint16_t c, std::string_view r) {
 
 void WebSocket::Impl::send(std::string_view data, bool binary) {
     std::optional<Timeout> bound;
-    if (options.send_timeout.span().count() > 0) bound.emplace(options.send_timeout);
+    if (send_timeout.count() > 0) bound.emplace(send_timeout);
     std::lock_guard lock(write_lock);
     if (closing) throw ConnectionClosed(code ? code : std::uint16_t(abnormal));
     ws.binary(binary);
     boost::system::error_code ec;
-    send_in_progress = true;
-    struct Done {
-        bool& flag;
-        ~Done() { flag = false; }
-    } done_sending{send_in_progress};
+    detail::FlagScope sending(send_in_progress);
     try {
         ws.write(boost::asio::buffer(data.data(), data.size()), ec);
     } catch (const Timeout::Expired& e) {
@@ -177,10 +179,19 @@ std::optional<Message> WebSocket::receive() {
     o.received = 0;
     o.message_deadline = {};
     try {
+        if (o.role == boost::beast::role_type::server && o.unread.empty() && o.frames.drained()) {
+            // Nothing buffered: wait for the next message here, not deep in Beast's read.
+            if (o.close_request) throw detail::CloseRequested{};
+            detail::FlagScope parked(o.reader_parked);
+            o.sock.wait_read();
+        }
         // Beast's read() makes room for 1,536 bytes first; most messages are short.
         do {
             o.ws.read_some(buffer, 64, ec);
         } while (!ec && !o.ws.is_message_done());
+    } catch (const net::SocketError&) {
+        o.finish(abnormal);  // closed by another greenlet, as a failed send does
+        return std::nullopt;
     } catch (const detail::MessageTimeout&) {
         o.fail(policy_error, "message not finished in time");
         return std::nullopt;
@@ -196,6 +207,7 @@ std::optional<Message> WebSocket::receive() {
         throw;
     }
     if (!ec) {
+        o.frames.message_read();
         m.binary = o.ws.got_binary();
         return m;
     }
@@ -231,7 +243,7 @@ void WebSocket::ping(std::string_view payload) {
 void WebSocket::close(std::uint16_t code, std::string_view reason) {
     auto& o = *impl_;
     if (o.closing) {
-        o.done.wait(o.options.close_timeout);
+        o.done.wait(o.close_timeout);
         return;
     }
     if (!o.receiving) {
@@ -239,9 +251,9 @@ void WebSocket::close(std::uint16_t code, std::string_view reason) {
         return;
     }
     // Another greenlet is reading: it runs the handshake, as the only reader of the stream.
-    o.close_request.emplace(code, std::string(reason.substr(0, 123)));
+    o.close_request = std::make_unique<std::pair<std::uint16_t, std::string>>(code, reason.substr(0, 123));
     if (o.reader_parked) o.receiver->interrupt(std::make_exception_ptr(detail::CloseRequested{}));
-    if (!o.done.wait(o.options.close_timeout)) o.finish(abnormal);
+    if (!o.done.wait(o.close_timeout)) o.finish(abnormal);
 }
 
 bool WebSocket::closed() const noexcept {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <geventpp/runtime/hub.hpp>
 
+#include "parked_stacks.hpp"
 #include "reactor.hpp"
 #include "stack_pool.hpp"
 
@@ -15,6 +16,7 @@ struct gev::Hub::Impl {
     boost::asio::io_context io{1};
     detail::Reactor reactor{io};
     detail::StackPool stacks{io};
+    detail::ParkedStacks parked{io};
     // Live greenlets of this hub (intrusive list through GreenletState::hub_prev/hub_next).
     detail::GreenletState* live = nullptr;
     std::size_t live_count = 0;

@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <geventpp/geventpp.hpp>
@@ -20,7 +22,52 @@ long rss_kib() {
     }
     return -1;
 }
+// Runs `pages` pages deep into the stack, touching each page.
+[[gnu::noinline]] void run_deep(int pages) {
+    volatile char page[4096];
+    page[0] = 1;
+    if (pages > 1) run_deep(pages - 1);
+    page[sizeof page - 1] = page[0];
+}
+
+// How many of the pages in [lo, hi) are resident.
+int resident_pages(const char* lo, const char* hi) {
+    const std::size_t page = ::sysconf(_SC_PAGESIZE);
+    std::vector<unsigned char> in((hi - lo) / page);
+    if (::mincore(const_cast<char*>(lo), hi - lo, in.data()) != 0) return -1;
+    int n = 0;
+    for (auto c : in) n += c & 1;
+    return n;
+}
 }  // namespace
+
+TEST_CASE("a_greenlet_parked_for_a_while_gives_back_the_stack_pages_below_its_frames") {
+    gev::run([] {
+        const std::uintptr_t page = ::sysconf(_SC_PAGESIZE);
+        gev::Event go;
+        const char* frame = nullptr;
+        bool intact = false;
+        auto g = gev::spawn([&] {
+            run_deep(16);  // as a request's parsing or a handshake would, once
+            char mark[256];
+            for (std::size_t i = 0; i < sizeof mark; ++i) mark[i] = char(i * 7);
+            frame = mark;
+            go.wait();
+            intact = true;
+            for (std::size_t i = 0; i < sizeof mark; ++i) intact = intact && mark[i] == char(i * 7);
+        });
+        gev::sleep(0.05);
+        // Well below the parked frames, inside what run_deep touched.
+        const char* hi = reinterpret_cast<const char*>((reinterpret_cast<std::uintptr_t>(frame) - 16 * 1024) / page * page);
+        const char* lo = hi - 40 * 1024;
+        CHECK(resident_pages(lo, hi) == 10);
+        gev::sleep(1.2);  // parked for more than two periods
+        CHECK(resident_pages(lo, hi) == 0);
+        go.set();
+        g.join();
+        CHECK(intact);  // its own frames kept their contents
+    });
+}
 
 TEST_CASE("a_hundred_thousand_sleeping_greenlets_fit_in_a_few_hundred_megabytes" * doctest::skip(sanitized)) {
     gev::run([] {

@@ -6,18 +6,34 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/websocket/stream.hpp>
+#include <cstddef>
 #include <geventpp/net/socket.hpp>
 #include <geventpp/runtime/event.hpp>
 #include <geventpp/runtime/greenlet.hpp>
 #include <geventpp/runtime/lock.hpp>
 #include <geventpp/runtime/timeout.hpp>
 #include <geventpp/ws/websocket.hpp>
+#include <memory>
 #include <optional>
 #include <string>
+
+#include "frame_tracker.hpp"
 
 namespace gev::ws {
 
 namespace detail {
+
+// Sets a flag for the length of a scope.
+class FlagScope {
+public:
+    explicit FlagScope(bool& flag, bool value = true) noexcept : flag_(flag) { flag_ = value; }
+    FlagScope(const FlagScope&) = delete;
+    FlagScope& operator=(const FlagScope&) = delete;
+    ~FlagScope() { flag_ = false; }
+
+private:
+    bool& flag_;
+};
 
 // Thrown into the receiving greenlet by close() from another greenlet: the receiver, the only
 // one reading, then runs the closing handshake.
@@ -49,6 +65,10 @@ public:
     WebSocket::Impl& owner() noexcept { return owner_; }
 
 private:
+    // Shows the first `n` bytes of `buffers`, just handed to Beast, to the frame tracker.
+    template <class MutableBufferSequence>
+    std::size_t handed(const MutableBufferSequence& buffers, std::size_t n) noexcept;
+
     WebSocket::Impl& owner_;
 };
 
@@ -74,7 +94,11 @@ public:
 
     net::Socket sock;
     std::string unread;  // bytes read past the handshake, served first
-    Options options;
+    // From the Options (the rest serve the handshake only: an idle connection is kept small);
+    // zero for none.
+    Clock::duration send_timeout;
+    Clock::duration message_timeout;
+    Seconds close_timeout;
     boost::beast::websocket::stream<detail::Transport> ws;
     Lock write_lock;
     bool send_in_progress = false;  // send() holds write_lock...
@@ -83,7 +107,8 @@ public:
     bool receiving = false;      // a greenlet is in receive()
     bool reader_parked = false;  // ... and waits in the socket, where close() may interrupt it
     gev::detail::GreenletState* receiver = nullptr;
-    std::optional<std::pair<std::uint16_t, std::string>> close_request;
+    std::unique_ptr<std::pair<std::uint16_t, std::string>> close_request;
+    detail::FrameTracker frames;  // server side: what Beast's read buffer holds
     std::size_t received = 0;      // bytes read since the last whole frame or message
     TimePoint message_deadline{};  // set when a message starts
     boost::beast::role_type role;
@@ -104,24 +129,34 @@ std::size_t Transport::read_some(const MutableBufferSequence& buffers, boost::sy
         ec = {};
         const auto n = boost::asio::buffer_copy(buffers, boost::asio::buffer(o.unread));
         o.unread.erase(0, n);
-        return n;
+        return handed(buffers, n);
     }
-    if (!o.receiving) return o.sock.read_some(buffers, ec);
+    if (!o.receiving) return handed(buffers, o.sock.read_some(buffers, ec));
     if (o.close_request) throw CloseRequested{};
-    o.reader_parked = true;
-    struct Unpark {
-        bool& parked;
-        ~Unpark() { parked = false; }
-    } unpark{o.reader_parked};
+    FlagScope parked(o.reader_parked);
     // Once a message has started (bytes of it arrived), the rest must come in time.
     std::optional<Timeout> bound;
-    if (o.options.message_timeout.span().count() > 0 && (o.received || !o.ws.is_message_done())) {
+    if (o.message_timeout.count() > 0 && (o.received || !o.ws.is_message_done())) {
         const auto now = Clock::now();
-        if (o.message_deadline == TimePoint{}) o.message_deadline = now + o.options.message_timeout.span();
+        if (o.message_deadline == TimePoint{}) o.message_deadline = now + o.message_timeout;
         bound.emplace(o.message_deadline - now, MessageTimeout{});
     }
     const auto n = o.sock.read_some(buffers, ec);
     o.received += n;
+    return handed(buffers, n);
+}
+
+template <class MutableBufferSequence>
+std::size_t Transport::handed(const MutableBufferSequence& buffers, std::size_t n) noexcept {
+    if (owner_.role != boost::beast::role_type::server) return n;
+    std::size_t left = n;
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); left && it != boost::asio::buffer_sequence_end(buffers);
+         ++it) {
+        const boost::asio::mutable_buffer b(*it);
+        const std::size_t take = std::min(b.size(), left);
+        owner_.frames.scan(static_cast<const unsigned char*>(b.data()), take);
+        left -= take;
+    }
     return n;
 }
 
@@ -143,11 +178,7 @@ std::size_t Transport::write_some(const ConstBufferSequence& buffers, boost::sys
     if (!sender) lock.lock();
     ec = {};
     std::size_t total = 0;
-    struct Parked {
-        bool& flag;
-        ~Parked() { flag = false; }
-    } parked{o.sender_parked};
-    o.sender_parked = sender;
+    FlagScope parked(o.sender_parked, sender);
     for (auto rest = boost::beast::buffers_suffix<ConstBufferSequence>(buffers);
          boost::beast::buffer_bytes(rest) > 0;) {
         const auto n = o.sock.write_some(rest, ec);

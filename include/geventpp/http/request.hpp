@@ -8,6 +8,7 @@
 #pragma once
 
 #include <boost/beast/http/fields.hpp>
+#include <boost/intrusive/list.hpp>
 #include <cstdint>
 #include <functional>
 #include <geventpp/net/address.hpp>
@@ -28,16 +29,24 @@ struct Options;
 namespace gev::http {
 
 namespace detail {
+// A protocol that took a connection over (WebSocket), kept by the connection until the handler
+// has returned; on the server's list of them meanwhile.
+class Upgrade : public boost::intrusive::list_base_hook<> {
+public:
+    virtual ~Upgrade() = default;
+    // The handler returned (failed: by an exception).
+    virtual void handler_returned(bool failed) = 0;
+    // The server starts stopping while the handler runs; must not block.
+    virtual void server_stopping() = 0;
+};
+
 // The connection a request arrived on.
 class RequestSource {
 public:
     virtual void read_body(const std::function<void(std::string_view)>& sink) = 0;
-    // Hands the socket, and the bytes read past the request, to a protocol that takes the
-    // connection over (WebSocket): the server answers nothing more on it. `after_handler` runs
-    // when the handler has returned (false) or thrown (true); `on_stop` when the server starts
-    // stopping while the handler runs (it must not block).
-    virtual net::Socket take_over(std::string& unread, std::function<void(bool failed)> after_handler,
-                                  std::function<void()> on_stop) = 0;
+    // Hands the socket, and the bytes read past the request, to `upgrade`, which takes the
+    // connection over: the server answers nothing more on it.
+    virtual net::Socket take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) = 0;
 
 protected:
     ~RequestSource() = default;
@@ -96,7 +105,7 @@ private:
     std::string_view query_string_;
     unsigned version_;
     const boost::beast::http::fields& headers_;
-    net::Address remote_;
+    const net::Address& remote_;  // the connection's
     detail::RequestSource& source_;
     std::size_t body_limit_;
     std::vector<std::pair<std::string, std::string>> params_;

@@ -68,7 +68,11 @@ private:
     App& add(const std::string& pattern, Route fn, std::vector<std::string> methods);
     static bool match(const std::vector<Token>& tokens, std::string_view path,
                       std::vector<std::pair<std::string, std::string>>& params);
-    void dispatch(Request& req, Response& res) const;
+    // The route for the request, its parameters set; throws HTTPError 404 or 405. Kept out of
+    // the frame the handler runs in, as error_page is (a WebSocket handler parks there).
+    [[gnu::noinline]] const Entry* find(Request& req) const;
+    // Fills `res` from the error handler for e's status; false when there is none.
+    [[gnu::noinline]] bool error_page(const HTTPError& e, Response& res) const;
 
     template <class F>
     static Route adapt(F&& fn) {

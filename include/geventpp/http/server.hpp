@@ -77,8 +77,8 @@ private:
     http::Handler handler_;
     Options options_;
     std::list<Parked> parked_;  // oldest first
-    // What to do at stop for connections a protocol took over (WebSockets: close with 1001).
-    std::list<std::function<void()>> stop_hooks_;
+    // Connections a protocol took over, told when the server stops (WebSockets close with 1001).
+    boost::intrusive::list<detail::Upgrade> upgraded_;
     AnyGreenlet sweeper_;
 };
 

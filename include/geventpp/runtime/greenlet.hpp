@@ -108,19 +108,38 @@ public:
 template <class T, class F>
 class GreenletImpl final : public GreenletResult<T> {
 public:
-    GreenletImpl(std::string name, bool report, F fn)
-        : GreenletResult<T>(std::move(name), report), fn_(std::move(fn)) {}
+    GreenletImpl(std::string name, bool report, F fn) : GreenletResult<T>(std::move(name), report) {
+        if constexpr (apart) {
+            fn_ = std::make_unique<F>(std::move(fn));
+        } else {
+            fn_.emplace(std::move(fn));
+        }
+    }
 
 private:
+    // A function with large captures (a server's socket and peer address) is kept apart until
+    // the greenlet starts, then moved onto its stack: a greenlet parked for hours (an idle
+    // WebSocket) keeps them in the stack page it has anyway, not in its heap block.
+    static constexpr bool apart = sizeof(F) > 64;
+
     void invoke() override {
-        if constexpr (std::is_void_v<T>) {
-            (*fn_)();
+        if constexpr (apart) {
+            F fn = std::move(*fn_);
+            fn_.reset();
+            run(fn);
         } else {
-            this->value.emplace((*fn_)());
+            run(*fn_);
+        }
+    }
+    void run(F& fn) {
+        if constexpr (std::is_void_v<T>) {
+            fn();
+        } else {
+            this->value.emplace(fn());
         }
     }
     void release_function() noexcept override { fn_.reset(); }
-    std::optional<F> fn_;
+    std::conditional_t<apart, std::unique_ptr<F>, std::optional<F>> fn_;
 };
 
 // Throws the exception that ended `s`, or GreenletExit if it was killed.

@@ -100,6 +100,7 @@ protected:
     virtual void unreserve() noexcept {}
 
 private:
+    friend class detail::GreenletState;  // untracks a greenlet attached to it as it finishes
     void track(const AnyGreenlet& g);
     void untrack(detail::GreenletState* s) noexcept;
 
@@ -108,7 +109,7 @@ private:
 
     struct Member {
         AnyGreenlet greenlet;
-        std::uint64_t link;
+        std::uint64_t link;  // 0: attached to the greenlet (attach_group) rather than linked
     };
     std::unordered_map<detail::GreenletState*, Member> members_;
     detail::Spinlock lock_;
