@@ -1,5 +1,6 @@
 #include "detail/stack_pool.hpp"
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -115,12 +116,19 @@ void StackPool::release(Bucket& b, std::size_t n) noexcept {
 
 void StackPool::trim() noexcept {
     bool excess = false;
+    bool released = false;
     for (auto& b : buckets_) {
         const std::size_t unused = std::min(b.low_water, b.warm.size());
-        if (unused > warm_limit) release(b, unused - warm_limit);
+        if (unused > warm_limit) {
+            release(b, unused - warm_limit);
+            released = true;
+        }
         b.low_water = b.warm.size();
         excess = excess || b.warm.size() > warm_limit;
     }
+    // A burst is over: what its greenlets freed on the heap (parsers, buffers, the greenlets
+    // themselves) lies in holes between what lives on; give those pages back too.
+    if (released) ::malloc_trim(0);
     if (excess) schedule_trim();
 }
 

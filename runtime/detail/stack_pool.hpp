@@ -15,13 +15,14 @@ class GreenletState;
 
 class StackPool {
 public:
-    // Warm (recently used, still resident) stacks kept per size for good. After a burst, up to
-    // burst_limit stay warm for as long as they are used again: the ones unused for a whole
-    // trim period are returned to the kernel then (madvise and the page faults of reuse cost
-    // ~20 us a stack on these VMs, as much as the work of a short greenlet).
-    static constexpr std::size_t warm_limit = 1024;
+    // Warm (recently used, still resident) stacks kept per size for good (1-2 MiB). After a
+    // burst, up to burst_limit stay warm for as long as they are used again: the ones unused
+    // for a whole trim period are returned to the kernel then (madvise and the page faults of
+    // reuse cost ~20 us a stack on these VMs, as much as the work of a short greenlet), and so
+    // are the heap pages the burst left free (malloc_trim).
+    static constexpr std::size_t warm_limit = 256;
     static constexpr std::size_t burst_limit = 16384;
-    static constexpr std::chrono::milliseconds trim_period{1000};
+    static constexpr std::chrono::milliseconds trim_period{500};
 
     explicit StackPool(boost::asio::io_context& io) : trim_timer_(io) {}
     ~StackPool();

@@ -176,11 +176,13 @@ std::size_t Transport::write_some(const ConstBufferSequence& buffers, boost::sys
     std::unique_lock<Lock> lock(o.write_lock, std::defer_lock);
     const bool sender = o.send_in_progress && !o.sender_parked;
     if (!sender) lock.lock();
-    ec = {};
-    std::size_t total = 0;
     FlagScope parked(o.sender_parked, sender);
-    for (auto rest = boost::beast::buffers_suffix<ConstBufferSequence>(buffers);
-         boost::beast::buffer_bytes(rest) > 0;) {
+    const std::size_t size = boost::beast::buffer_bytes(buffers);
+    std::size_t total = o.sock.write_some(buffers, ec);  // most often all of it
+    if (ec || total == size) return total;
+    boost::beast::buffers_suffix<ConstBufferSequence> rest(buffers);
+    rest.consume(total);
+    while (total < size) {
         const auto n = o.sock.write_some(rest, ec);
         if (ec) break;
         rest.consume(n);
