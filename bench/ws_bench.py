@@ -5,7 +5,9 @@
 Each server is pinned to core 0 and echo_load in WebSocket mode (C, epoll: 64 connections, each sending a 32-byte
 text message and waiting for its echo) to core 1; the servers' runs are interleaved, 3 rounds,
 medians reported: messages/s, p99 round trip, the server's CPU share, messages/s per server
-core, and our ratios. Then server RSS per idle WebSocket connection with 10,000 of them open.
+core, and our ratios. "C epoll (limit)" (bench/ws_epoll.c) does only what any WebSocket echo
+must do per message: the ceiling this machine's kernel sets. Then server RSS per idle WebSocket
+connection with 10,000 of them open (servers only).
 Usage: ws_bench.py <build dir> [seconds per run]. Needs golang-go,
 golang-github-gorilla-websocket-dev, node-ws, python3-gevent-websocket (make bench installs them)."""
 import os
@@ -32,7 +34,9 @@ SERVERS = {
     "Go gorilla": go_cmd,
     "Node ws": lambda port: ["node", os.path.join(HERE, "ws_node.js"), str(port)],
     "gevent-websocket": lambda port: ["/usr/bin/python3", os.path.join(HERE, "ws_gevent.py"), str(port)],
+    "C epoll (limit)": lambda port: [os.path.join(BUILD, "bench/ws_epoll"), str(port)],
 }
+LIMIT = "C epoll (limit)"
 
 
 def start(name, port):
@@ -85,7 +89,8 @@ def main():
     print()
     print("idle WebSocket connections: server RSS growth per connection, 10,000 held open")
     for name in SERVERS:
-        print(f"{name:18} {idle_run(name):6.2f} KiB")
+        if name != LIMIT:
+            print(f"{name:18} {idle_run(name):6.2f} KiB")
 
 
 if __name__ == "__main__":
