@@ -19,6 +19,9 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 std::string url_decode(std::string_view s, bool plus_is_space) {
+    if (s.find('%') == std::string_view::npos && (!plus_is_space || s.find('+') == std::string_view::npos)) {
+        return std::string(s);  // nothing to decode: most paths
+    }
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size(); ++i) {

@@ -33,17 +33,6 @@ using namespace std::string_view_literals;
 
 namespace {
 
-// Whether the request asks to keep the connection. Beast's keep_alive() walks the Connection
-// header's token list (~500 instructions, 3 % of a request); the common values are checked
-// first.
-bool wants_keep_alive(const bhttp::request<bhttp::buffer_body>& head) {
-    const auto connection = head[bhttp::field::connection];
-    if (connection.empty()) return head.version() >= 11;
-    if (beast::iequals(connection, "keep-alive")) return true;
-    if (beast::iequals(connection, "close")) return false;
-    return head.keep_alive();
-}
-
 // Takes over an idle connection (moving its socket out) and returns true, or returns false.
 using Parker = std::function<bool(net::Socket& sock, const net::Address& peer, std::size_t served)>;
 
@@ -115,7 +104,9 @@ bool Connection::serve_one() {
     const auto& head = parser_->get();
     version_ = head.version();
     head_ = head.method() == bhttp::verb::head;
-    keep_alive_ = wants_keep_alive(head);
+    // From the flags the parser set as it read the Connection header: the message's own
+    // keep_alive() looks the header up and walks its tokens again (~500 instructions).
+    keep_alive_ = parser_->keep_alive();
     continue_sent_ = false;
     chunked_ = false;
     sent_body_ = 0;
@@ -250,7 +241,8 @@ bool Connection::read_header() {
         refuse(431, "Request Header Fields Too Large");
         return false;
     }
-    if (head.count(bhttp::field::content_length) && head.count(bhttp::field::transfer_encoding)) {
+    // (The parser saw a Content-Length, if any: no lookup for the common request without one.)
+    if (parser_->content_length() && head.count(bhttp::field::transfer_encoding)) {
         refuse(400, "Bad Request");
         return false;
     }

@@ -60,7 +60,8 @@ void adopt(const void* bottom, std::size_t size) noexcept {
 
 }  // namespace
 
-GEV_NO_TSAN_FRAME void leaving(context* from, context* to) noexcept {
+GEV_NO_TSAN_FRAME void leaving(context* to) noexcept {
+    context* from = context::active();
     if (from == to || t_switching) return;
     // A greenlet is attached to its fiber when first scheduled (attach_if_starting), so even one
     // that never ran yet is known here, with the stack our allocator gave it.

@@ -47,7 +47,7 @@ inline boost::fibers::context* HubAlgorithm::next_ready() noexcept {
 GEV_NO_TSAN_FRAME boost::fibers::context* HubAlgorithm::pick_next() noexcept {
     impl_.parked.switched(__builtin_frame_address(0));
     boost::fibers::context* ctx = next_ready();
-    if (ctx) sanitizer::leaving(boost::fibers::context::active(), ctx);
+    if (ctx) sanitizer::leaving(ctx);
     return ctx;
 }
 

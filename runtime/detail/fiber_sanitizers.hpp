@@ -45,12 +45,13 @@
 namespace gev::detail::sanitizer {
 
 #if defined(GEV_ASAN) || defined(GEV_TSAN)
-GEV_NO_TSAN_FRAME void leaving(boost::fibers::context* from, boost::fibers::context* to) noexcept;
+// The running context switches to `to`.
+GEV_NO_TSAN_FRAME void leaving(boost::fibers::context* to) noexcept;
 void arrived() noexcept;
 // The running greenlet has finished: its next switch is its last.
 void dying() noexcept;
 #else
-inline void leaving(boost::fibers::context*, boost::fibers::context*) noexcept {}
+inline void leaving(boost::fibers::context*) noexcept {}
 inline void arrived() noexcept {}
 inline void dying() noexcept {}
 #endif
