@@ -4,14 +4,10 @@
    measuring stick for this machine's kernel, not a server.
    Usage: ws_epoll <port> */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+
+#include "epoll_server.h"
 
 enum { MAX_FD = 65536, BUF = 4096 };
 
@@ -26,6 +22,10 @@ static struct conn* conns[MAX_FD];
 static const char answer[] =
     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
     "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+
+static int admit(int fd) {
+    return fd < MAX_FD && (conns[fd] = calloc(1, sizeof(struct conn))) != NULL;
+}
 
 static void drop(int fd) {
     free(conns[fd]);
@@ -73,30 +73,15 @@ static int echo_frames(int fd, struct conn* c) {
 }
 
 int main(int argc, char** argv) {
-    int port = argc > 1 ? atoi(argv[1]) : 9004, one = 1;
-    int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    if (bind(ls, (struct sockaddr*)&a, sizeof a) || listen(ls, 1024)) return 1;
-    int ep = epoll_create1(0);
-    struct epoll_event ev = {.events = EPOLLIN, .data.fd = ls}, evs[256];
-    epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
+    int ep, ls = epoll_listen(argc > 1 ? atoi(argv[1]) : 9005, &ep);
+    if (ls < 0) return 1;
+    struct epoll_event evs[256];
     for (;;) {
         int n = epoll_wait(ep, evs, 256, -1);
         for (int i = 0; i < n; ++i) {
             int fd = evs[i].data.fd;
             if (fd == ls) {
-                int c;
-                while ((c = accept4(ls, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
-                    if (c >= MAX_FD || !(conns[c] = calloc(1, sizeof(struct conn)))) {
-                        close(c);
-                        continue;
-                    }
-                    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                    struct epoll_event cev = {.events = EPOLLIN, .data.fd = c};
-                    epoll_ctl(ep, EPOLL_CTL_ADD, c, &cev);
-                }
+                epoll_accept_all(ep, ls, admit);
                 continue;
             }
             struct conn* c = conns[fd];

@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/intrusive/list.hpp>
 #include <chrono>
 #include <cstdint>
 
@@ -13,13 +14,10 @@ namespace gev::detail {
 class ParkedStacks {
 public:
     // One parked greenlet; lives in the frame that parks.
-    struct Entry {
-        Entry* prev = nullptr;
-        Entry* next = nullptr;
+    struct Entry : boost::intrusive::list_base_hook<> {
         const char* stack_lo = nullptr;  // the lowest usable byte of the stack (above the guard)
         const char* low = nullptr;       // the frame of the hub's pick_next as it switched away
         std::uint64_t round = 0;
-        bool linked = false;
     };
 
     // How often parked greenlets are looked at; one parked longer than this gives its pages
@@ -37,7 +35,7 @@ public:
     // order they parked, so a look stops at the first one that parked recently.
     void add(Entry& e) noexcept;
     void remove(Entry& e) noexcept {
-        if (e.linked) unlink(e);
+        if (e.is_linked()) parked_.erase(parked_.iterator_to(e));
         if (switching_ == &e) switching_ = nullptr;
     }
     // The hub's pick_next, on the stack of the greenlet that switches away: `sp` is its frame.
@@ -49,12 +47,10 @@ public:
     }
 
 private:
-    void unlink(Entry& e) noexcept;
     void look() noexcept;
     void schedule() noexcept;
 
-    Entry* head_ = nullptr;
-    Entry* tail_ = nullptr;
+    boost::intrusive::list<Entry, boost::intrusive::constant_time_size<false>> parked_;  // oldest first
     Entry* switching_ = nullptr;  // added, not switched away yet
     std::uint64_t round_ = 0;
     bool scheduled_ = false;
