@@ -252,6 +252,52 @@ TEST_CASE("fragments_with_interleaved_ping_are_joined_and_ping_gets_its_pong") {
     });
 }
 
+// receive() waits for the next message in its own frame only when Beast has nothing buffered:
+// messages that arrive together, in pieces, or with the upgrade request must each come back
+// without the client sending anything more (a wrong guess would wait for bytes already read).
+TEST_CASE("messages_arriving_together_in_pieces_or_with_the_upgrade_are_each_received") {
+    with_server([](std::uint16_t port) {
+        SUBCASE("three messages and a ping in one write") {
+            auto s = upgraded(port, "/echo");
+            s.sendall(frame(fin | text, "one") + frame(fin | binary, "two") + frame(fin | text, std::string(300, 'x')) +
+                      frame(fin | ping, "p"));
+            CHECK(read_frame(s).payload == "one");
+            CHECK(read_frame(s).payload == "two");
+            CHECK(read_frame(s).payload == std::string(300, 'x'));
+            CHECK(read_frame(s).opcode == pong);
+            s.sendall(frame(fin | text, "after"));
+            CHECK(read_frame(s).payload == "after");
+        }
+        SUBCASE("a message a byte at a time, then one whole") {
+            auto s = upgraded(port, "/echo");
+            const auto piecemeal = frame(fin | text, std::string(200, 'y'));  // a 16-bit length
+            for (const char c : piecemeal) {
+                s.sendall(std::string(1, c));
+                gev::sleep(1ms);
+            }
+            CHECK(read_frame(s).payload == std::string(200, 'y'));
+            s.sendall(frame(fin | text, "whole"));
+            CHECK(read_frame(s).payload == "whole");
+        }
+        SUBCASE("a message in the same write as the upgrade request") {
+            auto s = gev::net::create_connection("127.0.0.1", port, 5.0);
+            s.sendall(
+                "GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" +
+                frame(fin | text, "early") + frame(fin | text, "bird"));
+            std::string head;
+            while (head.find("\r\n\r\n") == std::string::npos) {
+                char c;
+                REQUIRE(s.recv_into(&c, 1) == 1);
+                head += c;
+            }
+            REQUIRE(starts_with(head, "HTTP/1.1 101"));
+            CHECK(read_frame(s).payload == "early");
+            CHECK(read_frame(s).payload == "bird");
+        }
+    });
+}
+
 TEST_CASE("protocol_violations_fail_the_connection_with_1002") {
     with_server([](std::uint16_t port) {
         SUBCASE("unmasked client frame") {
