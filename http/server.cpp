@@ -91,7 +91,7 @@ private:
     std::size_t served_;
     std::size_t resumed_at_ = served_;
     Parker park_;
-    std::shared_ptr<detail::Upgrade> upgrade_;  // set once the connection was taken over
+    std::shared_ptr<detail::Upgrade> upgrade_;           // set once the connection was taken over
     boost::intrusive::list<detail::Upgrade>& upgraded_;  // the server's
 };
 
@@ -492,7 +492,7 @@ void Server::open() {
 void Server::stop_accepting() noexcept {
     StreamServer::stop_accepting();
     if (sweeper_) sweeper_.kill(GreenletExit{}, false);
-    parked_.clear();                              // closes the idle connections
+    parked_.clear();  // closes the idle connections
     for (auto& upgrade : upgraded_) upgrade.server_stopping();
 }
 

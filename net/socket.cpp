@@ -219,7 +219,10 @@ std::size_t Socket::writev_some(const iovec* iov, std::size_t n) {
     if (total <= gather_limit) {
         char gathered[gather_limit];
         char* p = gathered;
-        for (std::size_t i = 0; i < n; ++i) p = static_cast<char*>(std::memcpy(p, iov[i].iov_base, iov[i].iov_len)) + iov[i].iov_len;
+        for (std::size_t i = 0; i < n; ++i) {
+            std::memcpy(p, iov[i].iov_base, iov[i].iov_len);
+            p += iov[i].iov_len;
+        }
         return io(Direction::write, "send", [&] { return libc::send(fd_, gathered, total, MSG_NOSIGNAL); });
     }
     msghdr msg{};

@@ -1,10 +1,10 @@
 #include <cassert>
 #include <cstdio>
-#include <utility>
 #include <geventpp/runtime/greenlet.hpp>
 #include <geventpp/runtime/hub.hpp>
 #include <geventpp/runtime/pool.hpp>
 #include <geventpp/runtime/timeout.hpp>
+#include <utility>
 
 #include "detail/fiber_sanitizers.hpp"
 #include "detail/greenlet_props.hpp"
@@ -18,8 +18,7 @@ std::atomic<std::uint64_t> greenlet_ids{0};
 }
 
 GreenletState::GreenletState(std::string name, bool report_errors)
-    : id_(greenlet_ids.fetch_add(1, std::memory_order_relaxed)),
-      report_errors_(report_errors) {
+    : id_(greenlet_ids.fetch_add(1, std::memory_order_relaxed)), report_errors_(report_errors) {
     set_name(std::move(name));
 }
 

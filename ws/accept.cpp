@@ -1,7 +1,6 @@
 // The server side of the opening handshake: http::Request::websocket(), defined here so that
 // the http layer does not depend on this one.
 #include <algorithm>
-#include <optional>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/rfc7230.hpp>
@@ -10,6 +9,7 @@
 #include <geventpp/net/error.hpp>
 #include <geventpp/runtime/greenlet.hpp>
 #include <geventpp/ws/websocket.hpp>
+#include <optional>
 
 #include "detail/impl.hpp"
 

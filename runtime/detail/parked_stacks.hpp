@@ -50,7 +50,8 @@ private:
     void look() noexcept;
     void schedule() noexcept;
 
-    boost::intrusive::list<Entry, boost::intrusive::constant_time_size<false>> parked_;  // oldest first
+    // Oldest first.
+    boost::intrusive::list<Entry, boost::intrusive::constant_time_size<false>> parked_;
     Entry* switching_ = nullptr;  // added, not switched away yet
     std::uint64_t round_ = 0;
     bool scheduled_ = false;

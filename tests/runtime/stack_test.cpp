@@ -58,7 +58,8 @@ TEST_CASE("a_greenlet_parked_for_a_while_gives_back_the_stack_pages_below_its_fr
         });
         gev::sleep(0.05);
         // Well below the parked frames, inside what run_deep touched.
-        const char* hi = reinterpret_cast<const char*>((reinterpret_cast<std::uintptr_t>(frame) - 16 * 1024) / page * page);
+        const char* hi =
+            reinterpret_cast<const char*>((reinterpret_cast<std::uintptr_t>(frame) - 16 * 1024) / page * page);
         const char* lo = hi - 40 * 1024;
         CHECK(resident_pages(lo, hi) == 10);
         gev::sleep(1.2);  // parked for more than two periods

@@ -3,6 +3,7 @@
 // receive while others send or close.
 #pragma once
 
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -108,7 +109,7 @@ public:
     bool reader_parked = false;  // ... and waits in the socket, where close() may interrupt it
     gev::detail::GreenletState* receiver = nullptr;
     std::unique_ptr<std::pair<std::uint16_t, std::string>> close_request;
-    detail::FrameTracker frames;  // server side: what Beast's read buffer holds
+    detail::FrameTracker frames;   // server side: what Beast's read buffer holds
     std::size_t received = 0;      // bytes read since the last whole frame or message
     TimePoint message_deadline{};  // set when a message starts
     boost::beast::role_type role;
