@@ -151,6 +151,13 @@ void WebSocket::Impl::send(std::string_view data, bool binary) {
     }
 }
 
+void WebSocket::Impl::wait_for_message() {
+    if (role != boost::beast::role_type::server || !unread.empty() || !frames.drained()) return;
+    if (close_request) throw detail::CloseRequested{};
+    detail::FlagScope parked(reader_parked);
+    sock.wait_read();
+}
+
 WebSocket::WebSocket(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 WebSocket::~WebSocket() = default;
@@ -179,12 +186,7 @@ std::optional<Message> WebSocket::receive() {
     o.received = 0;
     o.message_deadline = {};
     try {
-        if (o.role == boost::beast::role_type::server && o.unread.empty() && o.frames.drained()) {
-            // Nothing buffered: wait for the next message here, not deep in Beast's read.
-            if (o.close_request) throw detail::CloseRequested{};
-            detail::FlagScope parked(o.reader_parked);
-            o.sock.wait_read();
-        }
+        o.wait_for_message();
         // Beast's read() makes room for 1,536 bytes first; most messages are short.
         do {
             o.ws.read_some(buffer, 64, ec);

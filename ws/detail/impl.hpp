@@ -90,6 +90,10 @@ public:
     // The closing handshake, run by the only greenlet reading.
     void close_handshake(std::uint16_t code, std::string_view reason);
     void send(std::string_view data, bool binary);
+    // Between messages, with nothing buffered in Beast (server side: the frame tracker knows),
+    // waits for the socket to be readable here rather than deep in Beast's read, so an idle
+    // connection's greenlet keeps one stack page. Throws CloseRequested, SocketError.
+    void wait_for_message();
     // The reason text of the peer's close frame.
     std::string peer_reason() const;
 
