@@ -1,0 +1,22 @@
+// What may reach the wire in an HTTP message head: the checks that keep a caller's string (a
+// header set from a query parameter, a URL typed by a user) from ending a line early and
+// writing a second header, response or request. The server's Response and the client use them.
+#pragma once
+
+#include <string_view>
+
+namespace gev::http::detail {
+
+// RFC 9110 §5.6.2 token (field names, methods): one or more of ! # $ % & ' * + - . ^ _ ` | ~,
+// digits and letters.
+bool is_token(std::string_view s) noexcept;
+
+// RFC 9110 §5.5 field value: no control character but HTAB (so no CR, LF or NUL); bytes from
+// 0x80 up (obs-text) are allowed.
+bool is_field_value(std::string_view s) noexcept;
+
+// Throws std::invalid_argument, naming `call`, unless `name` is a token and `value` a field
+// value.
+void check_field(std::string_view call, std::string_view name, std::string_view value);
+
+}  // namespace gev::http::detail
