@@ -1,8 +1,8 @@
+#include "detail/field_syntax.hpp"
+
 #include <array>
 #include <stdexcept>
 #include <string>
-
-#include "detail/field_syntax.hpp"
 
 namespace gev::http::detail {
 

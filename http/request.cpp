@@ -103,6 +103,9 @@ std::string_view Request::param(std::string_view name) const {
 }
 
 std::string Request::body() {
+    if (const auto declared = source_.declared_body_length(); declared && *declared > body_limit_) {
+        abort(413, "Payload Too Large");
+    }
     std::string out;
     read_body([&](std::string_view piece) {
         if (out.size() + piece.size() > body_limit_) abort(413, "Payload Too Large");

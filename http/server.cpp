@@ -5,24 +5,25 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/serializer.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/rfc7230.hpp>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <geventpp/http/error.hpp>
 #include <geventpp/http/request.hpp>
 #include <geventpp/http/server.hpp>
+#include <geventpp/net/error.hpp>
 #include <geventpp/net/serve.hpp>
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/sleep.hpp>
 #include <geventpp/runtime/timeout.hpp>
 #include <optional>
+#include <stdexcept>
 
+#include "detail/field_syntax.hpp"
 #include "detail/http_date.hpp"
 
 namespace gev::http {
@@ -35,6 +36,18 @@ namespace {
 
 // Takes over an idle connection (moving its socket out) and returns true, or returns false.
 using Parker = std::function<bool(net::Socket& sock, const net::Address& peer, std::size_t served)>;
+
+// What the read buffer may hold beyond a header block of max_header_bytes: so that Beast's
+// header limit (431), not the buffer's, is what a long header block meets.
+constexpr std::size_t header_read_slack = 1024;
+// How long a connection closing with request bytes unread keeps reading (and dropping) them,
+// so that its last answer is not destroyed by a reset (nginx's lingering close).
+constexpr double linger_seconds = 1.0;
+
+bool is_host_char(unsigned char c) {
+    // RFC 3986 reg-name, IP-literal and port: unreserved, sub-delims, pct-encoded, ':', '[', ']'.
+    return std::isalnum(c) || std::strchr("-._~!$&'()*+,;=%:[]", c) != nullptr;
+}
 
 class Connection final : public detail::RequestSource, public detail::BodySink {
 public:
@@ -56,20 +69,50 @@ public:
     void run();
 
     void read_body(const std::function<void(std::string_view)>& sink) override;
+    std::optional<std::uint64_t> declared_body_length() const override {
+        const auto length = parser_->content_length();
+        return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
+    }
     net::Socket take_over(std::string& unread, std::shared_ptr<detail::Upgrade> upgrade) override;
     void start_stream(Response& r) override;
     void write_piece(std::string_view piece) override;
 
 private:
+    // How the client's side of the exchange failed, if it did: not the handler's failure.
+    enum class Fault { none, gone, timed_out, bad_body };
+    // How a response's body is delimited on the wire.
+    enum class Framing { none, length, chunked, until_close };
+
     // Reads the next request's header; false when the connection should just close.
     [[gnu::noinline]] bool read_header();
+    // The status to refuse a parsed head with (framing, Host, path), or 0.
+    int check_head();
     // Runs the handler on the request read and sends its answer; false when the connection
     // should close. The frame a handler runs in: a WebSocket handler parks in it for hours, so
     // what only comes before or after the handler stays out of it (see docs/stacks.md).
     bool serve_one();
+    // The handler failed with the exception being handled. True when `res` now holds the 500
+    // to send; false when the connection must close (the response had started, or the failure
+    // was the client's: then it is answered 408 or 400 if it can still be).
+    [[gnu::noinline]] bool handler_failed(Response& res, std::string_view target);
     [[gnu::noinline]] void respond_whole(Response& r);
     [[gnu::noinline]] void finish_stream();
     void refuse(int status, std::string_view body);
+    // Writes the status line and headers into head_buf_ (the handler's `fields` but those the
+    // server owns, then Server, Date, a default Content-Type, the framing and Connection).
+    std::string_view put_head(int status, const bhttp::fields& fields, Framing framing, std::uint64_t length,
+                              std::string_view default_type);
+    // Up to n bytes of the request body into `out`; 0 at its end. Throws net::SocketError.
+    std::size_t read_body_some(char* out, std::size_t n);
+    [[noreturn]] void body_failed(boost::system::error_code ec);
+    // Reads and drops what the handler left of the body, up to max_drain: false if more is left.
+    bool drain_body();
+    // Stops sending and drops what the client still sends for a while (bounded), so that a
+    // close with unread bytes does not reset the connection under the last answer.
+    void linger();
+    template <class Buffers>
+    void send(const Buffers& buffers);
+    [[noreturn]] void io_failed(boost::system::error_code ec, const char* call);
     // The handler of `target` failed with the exception being handled: says so on stderr.
     [[gnu::noinline]] void report_failure(std::string_view target);
     [[gnu::noinline]] void log(int status, std::size_t bytes);
@@ -81,11 +124,19 @@ private:
     beast::flat_buffer buffer_;
     std::string head_buf_;
     std::optional<bhttp::request_parser<bhttp::buffer_body>> parser_;
+    // Refuses chunk extensions longer than max_chunk_line (Beast's parser callback).
+    std::function<void(std::uint64_t, std::string_view, boost::system::error_code&)> chunk_header_ =
+        [this](std::uint64_t, std::string_view extensions, boost::system::error_code& ec) {
+            if (extensions.size() > options_.max_chunk_line) ec = bhttp::error::buffer_overflow;
+        };
     unsigned version_ = 11;
     bool head_ = false;
     bool keep_alive_ = true;
     bool continue_sent_ = false;
-    bool chunked_ = false;
+    Fault fault_ = Fault::none;
+    Framing framing_ = Framing::none;  // of the streamed response
+    std::uint64_t length_left_ = 0;    // of a streamed response with a declared Content-Length
+    std::size_t head_fields_ = 0;      // the request's header fields (trailers come after them)
     std::size_t sent_body_ = 0;
     Clock::time_point started_at_;
     std::size_t served_;
@@ -108,7 +159,8 @@ bool Connection::serve_one() {
     // keep_alive() looks the header up and walks its tokens again (~500 instructions).
     keep_alive_ = parser_->keep_alive();
     continue_sent_ = false;
-    chunked_ = false;
+    fault_ = Fault::none;
+    framing_ = Framing::none;
     sent_body_ = 0;
     ++served_;
     if (options_.max_requests_per_connection && served_ >= options_.max_requests_per_connection) {
@@ -123,29 +175,33 @@ bool Connection::serve_one() {
             upgrade_->handler_returned(true);
             return false;
         }
-        if (res.started()) throw;
+        if (res.started()) {
+            report_failure(head.target());
+            return false;
+        }
         res.reset();
         res.set_status(e.status());
         for (const auto& [name, value] : e.headers()) res.set_header(name, value);
         res.set_header("Content-Type", "text/plain; charset=utf-8");
         res.body = e.body();
+        if (e.status() == 413) keep_alive_ = false;  // nothing more of that body is read
     } catch (const GreenletExit&) {
         throw;
     } catch (const Timeout::Expired&) {
         throw;
     } catch (const net::SocketError&) {
-        return false;  // the client went away mid-request; nothing to answer
-    } catch (...) {
-        report_failure(head.target());
-        if (upgrade_) {
+        if (upgrade_) {  // the WebSocket's client went away
             upgrade_->handler_returned(true);
             return false;
         }
-        if (res.started()) return false;  // half a response is out: only closing tells the client
-        res.reset();
-        res.set_status(500);
-        res.set_header("Content-Type", "text/plain; charset=utf-8");
-        res.body = "Internal Server Error";
+        if (!handler_failed(res, head.target())) return false;
+    } catch (...) {
+        if (upgrade_) {
+            report_failure(head.target());
+            upgrade_->handler_returned(true);
+            return false;
+        }
+        if (!handler_failed(res, head.target())) return false;
     }
     if (upgrade_) {
         log(101, 0);
@@ -162,13 +218,28 @@ bool Connection::serve_one() {
     } else {
         respond_whole(res);
     }
-    if (!keep_alive_) return false;
+    if (parser_->is_done()) return keep_alive_;
     // Whatever the handler left of the body must go before the next request.
-    if (!parser_->is_done()) {
-        if (head[bhttp::field::expect] == "100-continue" && !continue_sent_) return false;
-        std::size_t drained = 0;
-        read_body([&](std::string_view piece) { drained += piece.size(); });
+    if (keep_alive_ && !(head[bhttp::field::expect] == "100-continue" && !continue_sent_) && drain_body()) {
+        return true;
     }
+    linger();
+    return false;
+}
+
+bool Connection::handler_failed(Response& res, std::string_view target) {
+    if (fault_ != Fault::none) {
+        if (res.started()) return false;
+        if (fault_ == Fault::timed_out) refuse(408, "Request Timeout");
+        if (fault_ == Fault::bad_body) refuse(400, "Bad Request");
+        return false;
+    }
+    report_failure(target);
+    if (res.started()) return false;  // half a response is out: only closing tells the client
+    res.reset();
+    res.set_status(500);
+    res.set_header("Content-Type", "text/plain; charset=utf-8");
+    res.body = "Internal Server Error";
     return true;
 }
 
@@ -176,6 +247,10 @@ bool Connection::read_header() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     parser_->body_limit(boost::none);
+    parser_->on_chunk_header(chunk_header_);
+    buffer_.max_size(options_.max_header_bytes + header_read_slack);
+    sock_.settimeout({});  // the waits below are bounded by their own Timeouts
+    const std::size_t first_read = std::min<std::size_t>(16 * 1024, buffer_.max_size());
     boost::system::error_code ec;
     // Idle: park the connection without a greenlet, or wait for the first byte of the next
     // request for up to keepalive_timeout.
@@ -186,7 +261,7 @@ bool Connection::read_header() {
             // has often sent its next request by then, which this greenlet then reads, instead
             // of parking and a new greenlet being spawned for it at once (ab -k: every request).
             gev::sleep(0);
-            auto space = buffer_.prepare(16 * 1024);
+            auto space = buffer_.prepare(first_read);
             if (auto n = sock_.try_recv_into(space.data(), space.size())) {
                 if (*n == 0) return false;  // the client closed
                 buffer_.commit(*n);
@@ -196,25 +271,18 @@ bool Connection::read_header() {
         }
     }
     if (buffer_.size() == 0) {
-        try {
-            Timeout idle(options_.keepalive_timeout);
-            auto space = buffer_.prepare(16 * 1024);
-            const auto n = sock_.read_some(boost::asio::buffer(space), ec);
-            buffer_.commit(n);
-        } catch (const Timeout::Expired&) {
-            return false;
-        }
-        if (ec) return false;  // closed, reset
+        const bool in_time = Timeout::within(options_.keepalive_timeout, [&] {
+            auto space = buffer_.prepare(first_read);
+            buffer_.commit(sock_.read_some(boost::asio::buffer(space), ec));
+        });
+        if (!in_time || ec) return false;  // idle too long, closed, reset
     }
     started_at_ = Clock::now();
-    try {
-        Timeout t(options_.header_timeout);
-        bhttp::read_header(sock_, buffer_, *parser_, ec);
-    } catch (const Timeout::Expired&) {
+    if (!Timeout::within(options_.header_timeout, [&] { bhttp::read_header(sock_, buffer_, *parser_, ec); })) {
         refuse(408, "Request Timeout");
         return false;
     }
-    if (ec == bhttp::error::header_limit) {
+    if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
         // Beast has parsed (and consumed) the request line once it is complete.
         const bool request_line_done = !parser_->get().method_string().empty();
         if (request_line_done) {
@@ -232,43 +300,177 @@ bool Connection::read_header() {
         refuse(400, "Bad Request");
         return false;
     }
-    const auto& head = parser_->get();
-    if (head.target().size() + head.method_string().size() + 10 > options_.max_request_line) {
-        refuse(414, "URI Too Long");
-        return false;
-    }
-    if (static_cast<std::size_t>(std::distance(head.begin(), head.end())) > options_.max_headers) {
-        refuse(431, "Request Header Fields Too Large");
-        return false;
-    }
-    // (The parser saw a Content-Length, if any: no lookup for the common request without one.)
-    if (parser_->content_length() && head.count(bhttp::field::transfer_encoding)) {
-        refuse(400, "Bad Request");
+    if (const int status = check_head()) {
+        version_ = parser_->get().version();
+        const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
+        refuse(status, {reason.data(), reason.size()});
         return false;
     }
     return true;
 }
 
+int Connection::check_head() {
+    const auto& head = parser_->get();
+    if (head.target().size() + head.method_string().size() + 10 > options_.max_request_line) return 414;
+    // One walk over the fields (their names were looked up as they were parsed): no lookups
+    // for the common request without a body.
+    std::size_t fields = 0, hosts = 0;
+    bool transfer_encoding = false;
+    std::string_view host;
+    for (const auto& f : head) {
+        ++fields;
+        if (f.name() == bhttp::field::host) {
+            ++hosts;
+            host = f.value();
+        } else if (f.name() == bhttp::field::transfer_encoding) {
+            transfer_encoding = true;
+        }
+    }
+    head_fields_ = fields;
+    if (fields > options_.max_headers) return 431;
+    // RFC 9112 §3.2: exactly one Host in HTTP/1.1, never two, and a valid one.
+    if (hosts > 1 || (hosts == 0 && head.version() >= 11)) return 400;
+    if (!std::all_of(host.begin(), host.end(), [](char c) { return is_host_char(static_cast<unsigned char>(c)); })) {
+        return 400;
+    }
+    if (transfer_encoding) {
+        // RFC 9112 §6.1 and §6.3: the body's length is reliable only when chunked is the last
+        // coding, applied once, in HTTP/1.1, without Content-Length; a coding before it that we
+        // do not decode is 501.
+        if (head.version() < 11 || parser_->content_length()) return 400;
+        std::size_t codings = 0, chunked = 0;
+        bool last_chunked = false;
+        for (const auto& f : head) {
+            if (f.name() != bhttp::field::transfer_encoding) continue;
+            for (const auto coding : bhttp::token_list(f.value())) {
+                ++codings;
+                last_chunked = beast::iequals(coding, "chunked");
+                chunked += last_chunked;
+            }
+        }
+        if (!last_chunked || chunked != 1) return 400;
+        if (codings > 1) return 501;
+    }
+    // A NUL in the decoded path would cut it short wherever it meets the C library (a file
+    // name checked as "x.txt\0.png" opens "x.txt").
+    const auto target = head.target();
+    const auto path = target.substr(0, target.find('?'));
+    if (path.find("%00") != std::string_view::npos) return 400;
+    return 0;
+}
+
 void Connection::read_body(const std::function<void(std::string_view)>& sink) {
+    char chunk[8192];
+    while (const auto n = read_body_some(chunk, sizeof chunk)) sink(std::string_view(chunk, n));
+}
+
+std::size_t Connection::read_body_some(char* out, std::size_t n) {
+    if (parser_->is_done()) return 0;
     auto& head = parser_->get();
     if (!continue_sent_ && version_ == 11 && head[bhttp::field::expect] == "100-continue") {
         continue_sent_ = true;
-        sock_.sendall("HTTP/1.1 100 Continue\r\n\r\n");
+        send(boost::asio::buffer("HTTP/1.1 100 Continue\r\n\r\n"sv));
     }
-    char chunk[8192];
-    while (!parser_->is_done()) {
-        head.body().data = chunk;
-        head.body().size = sizeof chunk;
+    parser_->eager(true);
+    sock_.settimeout(options_.body_timeout);
+    for (;;) {
+        head.body().data = out;
+        head.body().size = n;
         boost::system::error_code ec;
-        bhttp::read(sock_, buffer_, *parser_, ec);
-        if (ec == bhttp::error::need_buffer) ec = {};
-        if (ec) {
-            keep_alive_ = false;
-            throw net::SocketError(EPROTO, "reading the request body: " + ec.message());
+        if (buffer_.size() > 0) {
+            buffer_.consume(parser_->put(buffer_.data(), ec));
+        } else {
+            ec = bhttp::error::need_more;
         }
-        const std::size_t got = sizeof chunk - head.body().size;
-        if (got) sink(std::string_view(chunk, got));
+        if (ec == bhttp::error::need_buffer) ec = {};
+        if (ec && ec != bhttp::error::need_more) body_failed(ec);
+        if (parser_->is_done() && parser_->chunked()) {
+            // The trailer fields follow the header's; their section has the chunk line's bound.
+            std::size_t trailer = 0, i = 0;
+            for (const auto& f : head) {
+                if (i++ >= head_fields_) trailer += f.name_string().size() + f.value().size() + 4;
+            }
+            if (trailer > options_.max_chunk_line) body_failed(bhttp::error::buffer_overflow);
+        }
+        const std::size_t got = n - head.body().size;
+        if (got || parser_->is_done()) return got;
+        // What is left in the buffer is the start of an element the parser cannot finish yet:
+        // a chunk-size line, its extensions, the trailer section.
+        if (buffer_.size() >= options_.max_chunk_line) body_failed(bhttp::error::buffer_overflow);
+        buffer_.max_size(buffer_.size() + 64 * 1024);
+        const auto space = buffer_.prepare(64 * 1024);
+        const auto read = sock_.read_some(boost::asio::buffer(space), ec);
+        if (ec == boost::asio::error::eof) {
+            parser_->put_eof(ec);
+            body_failed(ec ? ec : bhttp::error::partial_message);
+        }
+        if (ec) body_failed(ec);
+        buffer_.commit(read);
     }
+}
+
+void Connection::body_failed(boost::system::error_code ec) {
+    keep_alive_ = false;
+    if (ec.category() == boost::system::system_category()) io_failed(ec, "recv from ");
+    const std::string from = peer_.to_string();
+    if (ec == bhttp::error::partial_message) {
+        fault_ = Fault::gone;
+        throw net::ConnectionReset(ECONNRESET, "recv from " + from +
+                                                   ": the client closed the connection in the middle "
+                                                   "of the request body");
+    }
+    fault_ = Fault::bad_body;
+    if (ec == bhttp::error::buffer_overflow) {
+        throw net::SocketError(EPROTO, "request body from " + from +
+                                           ": a chunk-size line, its extensions or the trailer section is longer than "
+                                           "max_chunk_line (" +
+                                           std::to_string(options_.max_chunk_line) + " bytes)");
+    }
+    throw net::SocketError(EPROTO, "request body from " + from + ": " + ec.message());
+}
+
+bool Connection::drain_body() {
+    if (const auto left = parser_->content_length_remaining(); left && *left > options_.max_drain) return false;
+    char sink[8192];
+    try {
+        for (std::size_t drained = 0; drained <= options_.max_drain;) {
+            const auto n = read_body_some(sink, sizeof sink);
+            if (n == 0) return true;
+            drained += n;
+        }
+    } catch (const net::SocketError&) {
+    }
+    return false;
+}
+
+void Connection::linger() {
+    if (!sock_) return;
+    try {
+        sock_.shutdown(SHUT_WR);
+        Timeout::within(linger_seconds, [&] {
+            char sink[16384];
+            for (std::size_t total = 0; total < options_.max_drain;) {
+                const auto n = sock_.recv_into(sink, sizeof sink);
+                if (n == 0) break;
+                total += n;
+            }
+        });
+    } catch (const net::SocketError&) {
+    }
+}
+
+template <class Buffers>
+void Connection::send(const Buffers& buffers) {
+    sock_.settimeout(options_.send_timeout);
+    boost::system::error_code ec;
+    boost::asio::write(sock_, buffers, ec);
+    if (ec) io_failed(ec, "send to ");
+}
+
+void Connection::io_failed(boost::system::error_code ec, const char* call) {
+    fault_ = ec.value() == ETIMEDOUT ? Fault::timed_out : Fault::gone;
+    keep_alive_ = false;
+    net::detail::throw_socket_error(ec.value(), (call + peer_.to_string()).c_str());
 }
 
 net::Socket Connection::take_over(std::string& unread, std::shared_ptr<detail::Upgrade> upgrade) {
@@ -278,75 +480,49 @@ net::Socket Connection::take_over(std::string& unread, std::shared_ptr<detail::U
     unread.assign(static_cast<const char*>(data.data()), data.size());
     buffer_ = beast::flat_buffer();  // its memory too: the connection may now stay open for hours
     keep_alive_ = false;
+    sock_.settimeout({});
     return std::move(sock_);
 }
 
-void Connection::start_stream(Response& r) {
-    bhttp::response<bhttp::empty_body> res(static_cast<bhttp::status>(r.status()), version_);
-    static_cast<bhttp::fields&>(res) = std::move(r.headers());  // the handler's headers, moved
-    res.set(bhttp::field::server, options_.server_name);
-    res.set(bhttp::field::date, detail::http_date());
-    if (version_ == 11 && !head_) {
-        chunked_ = true;
-        res.chunked(true);
-        res.keep_alive(keep_alive_);
-    } else if (!head_) {
-        keep_alive_ = false;  // HTTP/1.0: the end of the body is the end of the connection
-        res.keep_alive(false);
-    } else {
-        res.keep_alive(keep_alive_);
-    }
-    bhttp::response_serializer<bhttp::empty_body> sr(res);
-    bhttp::write_header(sock_, sr);
-    r.mark_started();
-}
-
-void Connection::write_piece(std::string_view piece) {
-    if (piece.empty() || head_) return;
-    sent_body_ += piece.size();
-    if (chunked_) {
-        boost::asio::write(sock_, bhttp::make_chunk(boost::asio::buffer(piece.data(), piece.size())));
-    } else {
-        sock_.sendall(piece);
-    }
-}
-
-void Connection::finish_stream() {
-    if (chunked_) boost::asio::write(sock_, bhttp::make_chunk_last());
-}
-
-void Connection::respond_whole(Response& r) {
-    // The status line and fields written straight into one buffer, sent with the body in one
-    // sendmsg: no Beast message and serializer (their field allocations, keep-alive token
-    // parsing and buffer-sequence walks were a third of the server's instructions a request;
-    // bench/README.md). The handler's fields go out as set, except those the server owns.
-    const int status = r.status();
-    const bool bodiless = status < 200 || status == 204 || status == 304;
-    const std::string& body = r.body;
-    const auto owned = [](bhttp::field f) {
-        return f == bhttp::field::content_length || f == bhttp::field::transfer_encoding ||
-               f == bhttp::field::connection || f == bhttp::field::server || f == bhttp::field::date;
-    };
+std::string_view Connection::put_head(int status, const bhttp::fields& fields, Framing framing, std::uint64_t length,
+                                      std::string_view default_type) {
+    // The status line and fields written straight into one buffer: no Beast message and
+    // serializer (their field allocations, keep-alive token parsing and buffer-sequence walks
+    // were a third of the server's instructions a request; bench/README.md). The handler's
+    // fields go out as set (Response checked them), except those the server owns.
     const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
     const std::string& date = detail::http_date();
-    std::size_t need = 160 + reason.size() + options_.server_name.size() + date.size();
-    for (const auto& f : r.headers()) need += f.name_string().size() + f.value().size() + 4;
+    std::size_t need = 200 + reason.size() + options_.server_name.size() + date.size() + default_type.size();
+    for (const auto& f : fields) need += f.name_string().size() + f.value().size() + 4;
     if (head_buf_.size() < need) head_buf_.resize(need);  // only grows: nothing to clear each time
     char* p = head_buf_.data();
     const auto put = [&p](std::string_view piece) {
         std::memcpy(p, piece.data(), piece.size());
         p += piece.size();
     };
-    const auto put_number = [&p](std::size_t n) { p = std::to_chars(p, p + 20, n).ptr; };
+    const auto put_number = [&p](std::uint64_t n) { p = std::to_chars(p, p + 20, n).ptr; };
     put(version_ == 10 ? "HTTP/1.0 "sv : "HTTP/1.1 "sv);
-    put_number(static_cast<std::size_t>(status));
+    put_number(static_cast<std::uint64_t>(status));
     put(" "sv);
     put(reason);
     put("\r\n"sv);
     bool typed = false;
-    for (const auto& f : r.headers()) {
-        if (owned(f.name())) continue;
-        typed = typed || f.name() == bhttp::field::content_type;
+    for (const auto& f : fields) {
+        switch (f.name()) {
+            case bhttp::field::connection:
+                if (bhttp::token_list(f.value()).exists("close")) keep_alive_ = false;
+                continue;
+            case bhttp::field::content_length:
+            case bhttp::field::transfer_encoding:
+            case bhttp::field::server:
+            case bhttp::field::date:
+                continue;
+            case bhttp::field::content_type:
+                typed = true;
+                break;
+            default:
+                break;
+        }
         put(f.name_string());
         put(": "sv);
         put(f.value());
@@ -357,50 +533,122 @@ void Connection::respond_whole(Response& r) {
     put("\r\nDate: "sv);
     put(date);
     put("\r\n"sv);
-    if (!typed && !bodiless) put("Content-Type: text/html; charset=utf-8\r\n"sv);
-    if (!bodiless) {
-        put("Content-Length: "sv);
-        put_number(body.size());
+    if (!typed && framing != Framing::none) {
+        put("Content-Type: "sv);
+        put(default_type);
         put("\r\n"sv);
+    }
+    if (framing == Framing::length) {
+        put("Content-Length: "sv);
+        put_number(length);
+        put("\r\n"sv);
+    } else if (framing == Framing::chunked) {
+        put("Transfer-Encoding: chunked\r\n"sv);
     }
     if (version_ == 10 && keep_alive_) put("Connection: keep-alive\r\n"sv);
     if (version_ != 10 && !keep_alive_) put("Connection: close\r\n"sv);
     put("\r\n"sv);
+    return {head_buf_.data(), static_cast<std::size_t>(p - head_buf_.data())};
+}
+
+void Connection::start_stream(Response& r) {
+    const int status = r.status();
+    if (status < 200) {
+        throw UsageError("Response::write with status " + std::to_string(status) +
+                         ": a final response cannot be 1xx (101 comes from request.websocket())");
+    }
+    std::uint64_t declared = 0;
+    const auto length = r.headers().find(bhttp::field::content_length);
+    if (length != r.headers().end()) {
+        const auto v = length->value();
+        if (v.empty() || std::from_chars(v.data(), v.data() + v.size(), declared).ptr != v.data() + v.size()) {
+            throw std::invalid_argument("Response::write: Content-Length '" + std::string(v) +
+                                        "' is not a decimal number of bytes");
+        }
+    }
+    if (status == 204 || status == 304) {
+        framing_ = Framing::none;
+    } else if (length != r.headers().end()) {
+        framing_ = Framing::length;
+    } else if (version_ == 11) {
+        framing_ = Framing::chunked;
+    } else {
+        framing_ = Framing::until_close;
+        if (!head_) keep_alive_ = false;  // HTTP/1.0: the end of the body is the end of the connection
+    }
+    length_left_ = declared;
+    send(boost::asio::buffer(put_head(status, r.headers(), framing_, declared, "text/html; charset=utf-8")));
+    r.mark_started();
+}
+
+void Connection::write_piece(std::string_view piece) {
+    if (piece.empty() || head_) return;
+    switch (framing_) {
+        case Framing::none:
+            throw UsageError("Response::write: a 204 or 304 response has no body");
+        case Framing::length:
+            if (piece.size() > length_left_) {
+                throw UsageError("Response::write: " + std::to_string(piece.size()) +
+                                 " bytes more, where the declared "
+                                 "Content-Length leaves " +
+                                 std::to_string(length_left_));
+            }
+            length_left_ -= piece.size();
+            send(boost::asio::buffer(piece.data(), piece.size()));
+            break;
+        case Framing::chunked:
+            send(bhttp::make_chunk(boost::asio::buffer(piece.data(), piece.size())));
+            break;
+        case Framing::until_close:
+            send(boost::asio::buffer(piece.data(), piece.size()));
+            break;
+    }
+    sent_body_ += piece.size();
+}
+
+void Connection::finish_stream() {
+    if (framing_ == Framing::chunked && !head_) send(bhttp::make_chunk_last());
+    // Shorter than declared: only closing tells the client it was cut.
+    if (framing_ == Framing::length && length_left_ > 0 && !head_) keep_alive_ = false;
+}
+
+void Connection::respond_whole(Response& r) {
+    int status = r.status();
+    if (status < 200) {
+        std::fprintf(stderr,
+                     "geventpp: %s %.*s answered %d: a final response cannot be 1xx (101 comes from "
+                     "request.websocket()); sent 500 instead\n",
+                     peer_.to_string().c_str(), int(parser_->get().target().size()), parser_->get().target().data(),
+                     status);
+        r.reset();
+        r.set_status(status = 500);
+        r.set_header("Content-Type", "text/plain; charset=utf-8");
+        r.body = "Internal Server Error";
+    }
+    const bool bodiless = status == 204 || status == 304;
+    const std::string& body = r.body;
+    const auto head = put_head(status, r.headers(), bodiless ? Framing::none : Framing::length, body.size(),
+                               "text/html; charset=utf-8");
     const bool send_body = !head_ && !bodiless;
-    const std::array<boost::asio::const_buffer, 2> out{
-        boost::asio::buffer(head_buf_.data(), static_cast<std::size_t>(p - head_buf_.data())),
-        boost::asio::buffer(body.data(), send_body ? body.size() : 0)};
-    boost::asio::write(sock_, out);
+    const std::array<boost::asio::const_buffer, 2> out{boost::asio::buffer(head.data(), head.size()),
+                                                       boost::asio::buffer(body.data(), send_body ? body.size() : 0)};
+    send(out);
     log(status, send_body ? body.size() : 0);
 }
 
 void Connection::refuse(int status, std::string_view body) {
-    bhttp::response<bhttp::string_body> res(static_cast<bhttp::status>(status), version_ ? version_ : 11);
-    res.set(bhttp::field::server, options_.server_name);
-    res.set(bhttp::field::date, detail::http_date());
-    res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
-    res.keep_alive(false);
-    res.body() = std::string(body);
-    res.prepare_payload();
-    boost::system::error_code ec;
-    bhttp::write(sock_, res, ec);
-    log(status, body.size());
-    // Lingering close: closing with unread request bytes would reset the connection and could
-    // destroy this answer before the client reads it. Read (and drop) what is still coming,
-    // briefly.
-    if (ec) return;
+    keep_alive_ = false;
+    static const bhttp::fields none;
+    const auto head = put_head(status, none, Framing::length, body.size(), "text/plain; charset=utf-8");
+    const std::array<boost::asio::const_buffer, 2> out{boost::asio::buffer(head.data(), head.size()),
+                                                       boost::asio::buffer(body.data(), body.size())};
     try {
-        sock_.shutdown(SHUT_WR);
-        Timeout linger(1.0);
-        char sink[16384];
-        for (std::size_t total = 0; total < 1024 * 1024;) {
-            const auto n = sock_.recv_into(sink, sizeof sink);
-            if (n == 0) break;
-            total += n;
-        }
-    } catch (const Timeout::Expired&) {
+        send(out);
     } catch (const net::SocketError&) {
+        return;
     }
+    log(status, body.size());
+    linger();
 }
 
 void Connection::report_failure(std::string_view target) {
@@ -428,6 +676,7 @@ Server::Server(net::Address address, http::Handler handler, Options options)
           address, [this](net::Socket& sock, const net::Address& peer) { serve(sock, peer, 0); }, options.net),
       handler_(std::move(handler)),
       options_(std::move(options)) {
+    detail::check_field("http::Server", "Server", options_.server_name);
     if (options_.net.spawn > 0) options_.park_idle = false;  // a resumed connection must not wait for a slot
 }
 

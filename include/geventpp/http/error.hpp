@@ -2,7 +2,10 @@
 //
 //   if (!ws) gev::http::abort(400, "Expected WebSocket request.");
 //
-// The server (or the App's error handler for that code) turns them into the response.
+// The server (or the App's error handler for that code) turns them into the response. The
+// status must be 100-999 and the headers must be safe to send (names tokens, values without
+// CR, LF, NUL or other controls): the constructor throws std::invalid_argument otherwise, so
+// `redirect(user_input)` cannot split the response.
 #pragma once
 
 #include <stdexcept>
@@ -16,11 +19,7 @@ class HTTPError : public std::runtime_error {
 public:
     using Headers = std::vector<std::pair<std::string, std::string>>;
 
-    HTTPError(int status, std::string body, Headers headers = {})
-        : std::runtime_error("HTTP " + std::to_string(status) + ": " + body),
-          status_(status),
-          body_(std::move(body)),
-          headers_(std::move(headers)) {}
+    HTTPError(int status, std::string body, Headers headers = {});
     int status() const noexcept { return status_; }
     const std::string& body() const noexcept { return body_; }
     // Headers the response must carry (Location for a redirect, Allow for a 405).

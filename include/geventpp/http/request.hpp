@@ -2,8 +2,13 @@
 //
 // The request line and headers are parsed before the handler runs; the body is read lazily,
 // when the handler asks for it: body() for the whole of it (up to the server's max_body, 413
-// beyond), read_body(sink) to stream a large upload in pieces. Reading the body sends
-// "100 Continue" first if the client asked for it. Body reads block (cancellation points).
+// beyond, answered without reading it when Content-Length already says so), read_body(sink) to
+// stream a large upload in pieces. Reading the body sends "100 Continue" first if the client
+// asked for it. Body reads block (cancellation points); each waits at most the server's
+// body_timeout, then throws net::SocketTimeout (the server answers 408). A client that goes
+// away, or a body whose framing is broken (bad chunk, a chunk line or trailer section over
+// the server's max_chunk_line) throws net::SocketError; the server then answers 400 if nothing
+// was sent yet, and closes the connection.
 // A Request lives for one handler call, on the connection's greenlet.
 #pragma once
 
@@ -14,6 +19,7 @@
 #include <geventpp/net/address.hpp>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +50,8 @@ public:
 class RequestSource {
 public:
     virtual void read_body(const std::function<void(std::string_view)>& sink) = 0;
+    // The body's length when the request declared it (Content-Length), before reading it.
+    virtual std::optional<std::uint64_t> declared_body_length() const = 0;
     // Hands the socket, and the bytes read past the request, to `upgrade`, which takes the
     // connection over: the server answers nothing more on it.
     virtual net::Socket take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) = 0;

@@ -10,9 +10,18 @@
 //   response.stream(queue);                           // or hand over a Queue: its items are sent as they
 //                                                     // arrive, and close() ends the response
 //
-// Streaming uses chunked encoding on HTTP/1.1 and a close-delimited body on HTTP/1.0. An empty
-// piece is skipped; it does not end the response. write() blocks while the client is slow to
-// read (a cancellation point) and throws net::SocketError if the client went away.
+// Streaming uses chunked encoding on HTTP/1.1 and a close-delimited body on HTTP/1.0, unless the
+// handler set Content-Length first: then the pieces are sent as they are, writing more than
+// declared throws UsageError, and a response that ends short closes its connection (the client
+// sees it cut). An empty piece is skipped; it does not end the response. write() blocks while
+// the client is slow to read (a cancellation point; the server's send_timeout bounds each
+// wait) and throws net::SocketError if the client went away.
+//
+// Nothing a handler passes can end a header line early: set_header, add_header, set_cookie
+// throw std::invalid_argument for a name that is not a token or a value that holds CR, LF, NUL
+// or another control character (response splitting), and set_status for a code outside
+// 100-999. The server owns Content-Length (but see above), Transfer-Encoding, Connection,
+// Server and Date; a handler's "Connection: close" closes the connection after the response.
 #pragma once
 
 #include <boost/beast/http/fields.hpp>
@@ -44,14 +53,17 @@ public:
     explicit Response(detail::BodySink& sink) : sink_(sink) {}
 
     int status() const noexcept { return status_; }
-    void set_status(int status) { status_ = status; }
+    // 100-999; a final response may not be 1xx (101 comes from an upgrade: request.websocket()).
+    void set_status(int status);
 
-    void set_header(std::string_view name, std::string_view value) { headers_.set(name, value); }
-    void add_header(std::string_view name, std::string_view value) { headers_.insert(name, value); }
+    // Replaces the header's values / adds one more. Throws std::invalid_argument (see above).
+    void set_header(std::string_view name, std::string_view value);
+    void add_header(std::string_view name, std::string_view value);
     const boost::beast::http::fields& headers() const noexcept { return headers_; }
-    boost::beast::http::fields& headers() noexcept { return headers_; }
 
-    // Adds a Set-Cookie header; `attributes` such as "Path=/; HttpOnly".
+    // Adds a Set-Cookie header; `attributes` such as "Path=/; HttpOnly". The name must be a
+    // token, the value cookie-octets (RFC 6265: no space, '"', ',', ';' or '\\'; may be quoted):
+    // std::invalid_argument otherwise.
     void set_cookie(std::string_view name, std::string_view value, std::string_view attributes = {});
 
     // The body of a response that is not streamed.

@@ -11,14 +11,24 @@
 // connections follow each version's rules (HTTP/1.0 `Connection: keep-alive`, as `ab -k`
 // sends, is honoured and answered); pipelined requests are answered in order; `Expect:
 // 100-continue`, chunked request bodies, HEAD, `Date` and `Server` headers; a combined log
-// format access log on stderr (Options::access_log). Every limit below has a default and
-// answers with its status: request line (414), header block and header count (431), body (413),
-// time to read a request's headers (408, against slowloris), idle keep-alive time (the
-// connection closes), requests per connection. A malformed request gets 400 and the connection
-// closes; Content-Length with Transfer-Encoding is refused (no request smuggling). A handler
-// that throws gets 500 (logged) if its response had not started, else its connection closes;
-// HTTPError (abort/redirect) becomes its status. Runs on StreamServer, so gev::net::serve puts
-// it on every core, and stop(timeout) drains it.
+// format access log on stderr (Options::access_log).
+//
+// Every buffer and every wait the server keeps for a peer has a bound, each with a default
+// below and its answer: request line (414), header block and header count (431), body (413),
+// a chunk-size line or trailer section (400), time to read a request's headers (408, against
+// slowloris), each wait for more of a body (408) and for the client to take more of a
+// response (the connection closes), idle keep-alive time, requests per connection, and what
+// is drained of a body the handler did not read (past max_drain the connection closes).
+// docs/security.md lists them beside nginx's and Go's.
+//
+// A malformed request gets 400 and the connection closes: so does an HTTP/1.1 request without
+// exactly one valid Host, a Transfer-Encoding whose last coding is not chunked (or in HTTP/1.0,
+// or beside Content-Length: no request smuggling), and a path with an encoded NUL; a coding
+// before chunked that we do not decode gets 501. A handler that throws gets 500 (logged) if its
+// response had not started, else its connection closes; HTTPError (abort/redirect) becomes its
+// status. The client's own failures (gone, too slow, a broken body) end its connection without
+// a 500; a handler's own socket error (an outbound call) is a handler failure like any other.
+// Runs on StreamServer, so gev::net::serve puts it on every core, and stop(timeout) drains it.
 #pragma once
 
 #include <cstddef>
@@ -38,18 +48,33 @@ struct Options {
     std::size_t max_request_line = 8 * 1024;
     std::size_t max_header_bytes = 64 * 1024;
     std::size_t max_headers = 100;
-    // Request.body() refuses larger bodies with 413; read_body() streams any size.
-    std::size_t max_body = 64 * 1024 * 1024;
+    // Request.body() refuses larger bodies with 413 (nginx's client_max_body_size);
+    // read_body() streams any size.
+    std::size_t max_body = 1024 * 1024;
+    // A chunk-size line with its extensions, and a chunked body's trailer section, must each
+    // fit in this (Go caps the line at 4 KiB); 400 otherwise.
+    std::size_t max_chunk_line = 4096;
+    // What is read and dropped of a body the handler left unread before the next request on
+    // the connection; a longer rest closes the connection instead (Go's 256 KiB).
+    std::size_t max_drain = 256 * 1024;
     // A connection waiting for its next request is closed after this.
     Seconds keepalive_timeout = 15.0;
     // Once a request started, its headers must be in within this (408 otherwise).
     Seconds header_timeout = 10.0;
+    // Each wait for more of a request body (nginx's client_body_timeout): net::SocketTimeout
+    // in the handler, and 408 if its response had not started.
+    Seconds body_timeout = 60.0;
+    // Each wait for the client to take more of a response (nginx's send_timeout): the
+    // connection closes (a streaming handler's write() throws net::SocketTimeout).
+    Seconds send_timeout = 60.0;
     // 0: no limit.
     std::size_t max_requests_per_connection = 0;
     // An idle keep-alive connection holds no greenlet: it waits in the hub's epoll and gets a
     // greenlet again when its next request arrives (not with a net.spawn limit).
     bool park_idle = true;
     bool access_log = true;
+    // The Server header (a field value: the Server's constructor throws std::invalid_argument
+    // for one with CR, LF or another control character).
     std::string server_name = "geventpp";
 };
 

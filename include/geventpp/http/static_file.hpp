@@ -4,11 +4,15 @@
 //       gev::http::static_file(req, res, req.param("path"), "/var/www");
 //   });
 //
-// Paths that leave `root` (.., symlinks out of it) get 403; a missing file 404. Answers with
-// Content-Type (by extension), Content-Length, Last-Modified and an ETag; If-None-Match and
-// If-Modified-Since give 304; a single `Range: bytes=a-b` gives 206 with Content-Range (416 if it
-// does not fit). The file is read on the calling greenlet (local disk reads are not made
-// cooperative).
+// Paths that leave `root` (.., symlinks out of it) or hold a NUL get 403; a missing file 404.
+// Answers with Content-Type (by extension), Content-Length, Last-Modified and an ETag;
+// If-None-Match and If-Modified-Since give 304; a single `Range: bytes=a-b` gives 206 with
+// Content-Range (416 if it does not fit); HEAD reads nothing of the file.
+//
+// The disk is never touched on the hub: the path walk, open, stat and each read run on a
+// small thread pool shared by the process, and the file is streamed 64 KiB at a time with its
+// Content-Length, so a client that does not read holds one block, whatever the file's size.
+// Blocks the calling greenlet only (a cancellation point); throws HTTPError for 403/404/416.
 #pragma once
 
 #include <geventpp/http/request.hpp>
