@@ -1,6 +1,5 @@
-#include <geventpp/net/reader.hpp>
-
 #include <algorithm>
+#include <geventpp/net/reader.hpp>
 
 namespace gev::net {
 
@@ -11,7 +10,13 @@ bool Reader::fill() {
     }
     const std::size_t old = buffer_.size();
     buffer_.resize(old + 16384);
-    const std::size_t got = socket_.recv_into(buffer_.data() + old, 16384);
+    std::size_t got = 0;
+    try {
+        got = socket_.recv_into(buffer_.data() + old, 16384);
+    } catch (...) {
+        buffer_.resize(old);  // a timeout or an error leaves nothing but what was read
+        throw;
+    }
     buffer_.resize(old + got);
     return got > 0;
 }

@@ -6,6 +6,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <geventpp/geventpp.hpp>
+#include <geventpp/net/reader.hpp>
 #include <geventpp/net/resolve.hpp>
 #include <geventpp/net/socket.hpp>
 #include <geventpp/net/stream_server.hpp>
@@ -93,6 +94,25 @@ TEST_CASE("socket_timeout_interrupts_recv_with_socket_timeout") {
         const auto start = gev::Clock::now();
         CHECK_THROWS_AS(client.recv(10), gev::net::SocketTimeout);
         CHECK(gev::Clock::now() - start >= 50ms);
+    });
+}
+
+TEST_CASE("a_reader_that_timed_out_returns_only_what_arrived") {
+    gev::run([] {
+        auto srv = listener();
+        auto client = gev::net::create_connection("127.0.0.1", srv.getsockname().port());
+        auto [server_side, peer] = srv.accept();
+        client.settimeout(50ms);
+        gev::net::Reader reader(client);
+        server_side.sendall("par");
+        for (int i = 0; i < 3; ++i) CHECK_THROWS_AS(reader.readline(), gev::net::SocketTimeout);
+        server_side.sendall("tial line\nnext\n");
+        CHECK(reader.readline() == "partial line\n");  // no NUL bytes from the reads that timed out
+        CHECK(reader.readline() == "next\n");
+        server_side.sendall("abc");
+        CHECK_THROWS_AS(reader.read(10), gev::net::SocketTimeout);
+        server_side.sendall("defghij");
+        CHECK(reader.read(10) == "abcdefghij");
     });
 }
 

@@ -4,8 +4,9 @@
 //   gev::net::Reader rfile(sock);
 //   for (std::string line; !(line = rfile.readline()).empty();) ...   // "" at end of stream
 //
-// Blocks like recv (cancellation points; the socket's timeout applies). The reader keeps a
-// reference to the socket, which must outlive it.
+// Blocks like recv (cancellation points; the socket's timeout applies). A call that ends with
+// an exception (a timeout, kill, a reset) loses nothing: what it had read stays buffered for
+// the next call. The reader keeps a reference to the socket, which must outlive it.
 #pragma once
 
 #include <cstddef>
