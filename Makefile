@@ -76,14 +76,16 @@ $(FUZZ_BUILD)/build.ninja:
 	CC=clang CXX=clang++ meson setup $(FUZZ_BUILD) -Dfuzz=true -Dbench=false -Dbuildtype=plain \
 		-Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args="$(FUZZ_FLAGS)" -Dc_args="$(FUZZ_FLAGS)"
 
-# Each target from its seed corpus (tests/fuzz/<name>_corpus) for FUZZ_SECONDS; new inputs go
-# to a scratch directory. A crash, a sanitizer report or a hang (-timeout) fails.
+# Each target (tests/fuzz/<target>_fuzz) from its seed corpus (tests/fuzz/<corpus>_corpus, the
+# part after the colon) for FUZZ_SECONDS; new inputs go to a scratch directory. A crash, a
+# sanitizer report or a hang (-timeout) fails.
 fuzz: deps $(FUZZ_BUILD)/build.ninja
-	ninja -C $(FUZZ_BUILD) tests/fuzz/http_request_fuzz tests/fuzz/ws_frame_fuzz
-	@for target in http_request ws_frame; do \
+	ninja -C $(FUZZ_BUILD) tests/fuzz/http_request_fuzz tests/fuzz/ws_frame_fuzz tests/fuzz/http_response_fuzz
+	@for pair in http_request:http ws_frame:ws http_response:response; do \
+		target=$${pair%%:*}; corpus=$${pair#*:}; \
 		scratch=$$(mktemp -d); \
 		$(FUZZ_BUILD)/tests/fuzz/$${target}_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=30 -print_final_stats=1 \
-			-artifact_prefix=$(FUZZ_BUILD)/$${target}- $$scratch tests/fuzz/$${target%%_*}_corpus \
+			-artifact_prefix=$(FUZZ_BUILD)/$${target}- $$scratch tests/fuzz/$${corpus}_corpus \
 			> $(FUZZ_BUILD)/$${target}.log 2>&1; \
 		status=$$?; rm -rf $$scratch; \
 		grep -m1 'INFO: Seed' $(FUZZ_BUILD)/$${target}.log; tail -8 $(FUZZ_BUILD)/$${target}.log; \

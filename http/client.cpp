@@ -1,8 +1,13 @@
-#include <boost/beast/http/read.hpp>
+#include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <geventpp/http/client.hpp>
 #include <geventpp/net/error.hpp>
+#include <geventpp/runtime/timeout.hpp>
+#include <sstream>
+
+#include "detail/field_syntax.hpp"
+#include "detail/response_reader.hpp"
 
 namespace gev::http {
 
@@ -13,41 +18,98 @@ std::string_view ClientResponse::header(std::string_view name) const {
     return it == headers.end() ? std::string_view{} : std::string_view(it->value());
 }
 
-Url Url::parse(std::string_view url) {
-    constexpr std::string_view scheme = "http://";
-    if (url.substr(0, scheme.size()) != scheme) {
-        throw ProtocolError("only http:// URLs are supported (no TLS here): '" + std::string(url) + "'");
-    }
-    url.remove_prefix(scheme.size());
-    Url u;
-    const auto slash = url.find('/');
-    std::string_view authority = url.substr(0, slash);
-    if (slash != std::string_view::npos) u.target = std::string(url.substr(slash));
-    if (!authority.empty() && authority.front() == '[') {  // [v6]:port
-        const auto close = authority.find(']');
-        u.host = std::string(authority.substr(1, close - 1));
-        authority.remove_prefix(close + 1);
-    } else {
-        u.host = std::string(authority.substr(0, authority.find(':')));
-        authority.remove_prefix(u.host.size());
-    }
-    if (!authority.empty() && authority.front() == ':') {
-        const int port = std::atoi(std::string(authority.substr(1)).c_str());
-        if (port <= 0 || port > 65535) throw ProtocolError("bad port in URL");
-        u.port = static_cast<std::uint16_t>(port);
-    }
-    if (u.host.empty()) throw ProtocolError("no host in URL");
-    return u;
+namespace {
+
+// host:port, always with the port: the pool key, and the peer that error messages name.
+std::string peer(const Url& u) {
+    Url with_port = u;
+    with_port.port = 80;  // authority() leaves it out; added below in every case
+    return with_port.authority() + ":" + std::to_string(u.port);
 }
 
-namespace {
-std::string pool_key(const Url& u) {
-    return u.host + ":" + std::to_string(u.port);
+std::string seconds_text(Seconds s) {
+    std::ostringstream out;
+    out << std::chrono::duration<double>(s.span()).count() << " s";
+    return out.str();
 }
+
+// RFC 9110 §9.2.2: the methods a client may send twice.
+bool idempotent(std::string_view method) {
+    for (std::string_view m : {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"}) {
+        if (method == m) return true;
+    }
+    return false;
+}
+
+std::string percent_decode(std::string_view s) {
+    auto value = [](char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && value(s[i + 1]) >= 0 && value(s[i + 2]) >= 0) {
+            out += static_cast<char>(value(s[i + 1]) * 16 + value(s[i + 2]));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+std::string basic_credentials(std::string_view userinfo) {
+    namespace b64 = boost::beast::detail::base64;
+    const std::string plain = percent_decode(userinfo);
+    std::string out(b64::encoded_size(plain.size()), '\0');
+    out.resize(b64::encode(out.data(), plain.data(), plain.size()));
+    return "Basic " + out;
+}
+
+// The request as it goes on the wire, after checking that nothing the caller gave can end its
+// line early.
+bhttp::request<bhttp::string_body> make_request(std::string_view method, const Url& u, std::string body,
+                                                const Headers& headers, const std::string& user_agent) {
+    if (!detail::is_token(method)) {
+        std::string shown;
+        for (unsigned char c : method.substr(0, 40)) shown += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+        throw std::invalid_argument("Session::request: the method '" + shown +
+                                    "' is not a token (letters, digits and !#$%&'*+-.^_`|~, no space or CR/LF)");
+    }
+    detail::check_field("Session::Options::user_agent", "User-Agent", user_agent);
+    bool authorization = false;
+    for (const auto& [name, value] : headers) {
+        detail::check_field("Session::request", name, value);
+        if (bhttp::string_to_field(name) == bhttp::field::authorization) authorization = true;
+    }
+    bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method), u.target, 11);
+    req.method_string(method);
+    req.set(bhttp::field::host, u.authority());
+    req.set(bhttp::field::user_agent, user_agent);
+    // Credentials in the URL, as curl, requests and Go send them; a header of the caller's wins.
+    if (!u.userinfo.empty() && !authorization) req.set(bhttp::field::authorization, basic_credentials(u.userinfo));
+    for (const auto& [name, value] : headers) req.set(name, value);
+    req.body() = std::move(body);
+    req.keep_alive(true);
+    req.prepare_payload();
+    return req;
+}
+
+void send(net::Socket& sock, bhttp::request<bhttp::string_body>& req, const Url& u) {
+    boost::system::error_code ec;
+    bhttp::write(sock, req, ec);
+    if (ec) {
+        const int err = ec.category() == boost::system::system_category() ? ec.value() : EIO;
+        net::detail::throw_socket_error(err, ("sending the request to " + peer(u)).c_str());
+    }
+}
+
 }  // namespace
 
 net::Socket Session::connect(const Url& u, bool& reused) {
-    auto it = idle_.find(pool_key(u));
+    auto it = idle_.find(peer(u));
     if (it != idle_.end() && !it->second.empty()) {
         net::Socket s = std::move(it->second.back());
         it->second.pop_back();
@@ -55,11 +117,13 @@ net::Socket Session::connect(const Url& u, bool& reused) {
         return s;
     }
     reused = false;
-    return net::create_connection(u.host, u.port, options_.timeout);
+    net::Socket s = net::create_connection(u.host, u.port, options_.timeout);
+    s.settimeout({});  // the exchange's deadline (a gev::Timeout) bounds every call
+    return s;
 }
 
 void Session::give_back(const Url& u, net::Socket sock) {
-    auto& idle = idle_[pool_key(u)];
+    auto& idle = idle_[peer(u)];
     if (idle.size() < options_.max_idle_per_host) idle.push_back(std::move(sock));
 }
 
@@ -69,56 +133,40 @@ std::size_t Session::idle_connections() const noexcept {
     return n;
 }
 
-void Session::send_request(net::Socket& sock, std::string_view method, const Url& u, const std::string& body,
-                           const Headers& headers) {
-    bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method), u.target, 11);
-    req.method_string(method);
-    req.set(bhttp::field::host, u.port == 80 ? u.host : u.host + ":" + std::to_string(u.port));
-    req.set(bhttp::field::user_agent, options_.user_agent);
-    for (const auto& [name, value] : headers) req.set(name, value);
-    req.body() = body;
-    req.keep_alive(true);
-    req.prepare_payload();
-    bhttp::write(sock, req);
-}
-
 ClientResponse Session::request(std::string_view method, std::string_view url, std::string body,
                                 const Headers& headers) {
     const Url u = Url::parse(url);
-    for (int attempt = 0;; ++attempt) {
-        bool reused = false;
-        net::Socket sock = connect(u, reused);
-        sock.settimeout(options_.timeout);
-        boost::beast::flat_buffer buffer;
-        bhttp::response_parser<bhttp::string_body> parser;
-        parser.body_limit(boost::none);
-        if (method == "HEAD") parser.skip(true);
-        boost::system::error_code ec;
-        try {
-            send_request(sock, method, u, body, headers);
-            bhttp::read(sock, buffer, parser, ec);
-        } catch (const net::SocketError&) {
-            if (reused && attempt == 0) continue;  // the server closed the idle connection
-            throw;
-        }
-        if (ec) {
-            const bool nothing_came = !parser.got_some();
-            if (reused && attempt == 0 && nothing_came) continue;
-            if (ec == bhttp::error::end_of_stream || ec == boost::asio::error::eof) {
-                throw net::ConnectionReset(ECONNRESET, "the server closed the connection before answering");
+    auto req = make_request(method, u, std::move(body), headers, options_.user_agent);
+    const detail::ResponseLimits limits{options_.max_header, options_.max_response};
+    Timeout deadline(options_.timeout);
+    try {
+        for (int attempt = 0;; ++attempt) {
+            bool reused = false;
+            net::Socket sock = connect(u, reused);
+            detail::ResponseReader reader(sock, peer(u), limits, method == "HEAD");
+            ClientResponse out;
+            try {
+                send(sock, req, u);
+                reader.read_header();
+                out.body = reader.read_body();
+            } catch (const net::SocketTimeout&) {
+                throw;  // the server may be handling it: never send it twice
+            } catch (const net::SocketError&) {
+                // A pooled connection the server had closed meanwhile: the request never got
+                // there, or got there as the server was closing. Send it again only if doing it
+                // twice does no harm.
+                if (reused && attempt == 0 && !reader.got_some() && idempotent(method)) continue;
+                throw;
             }
-            if (ec.category() == boost::system::system_category()) {
-                net::detail::throw_socket_error(ec.value(), ("reading the response from " + pool_key(u)).c_str());
-            }
-            throw ProtocolError("malformed response from " + pool_key(u) + ": " + ec.message());
+            out.status = reader.status();
+            out.headers = reader.header();
+            if (reader.reusable()) give_back(u, std::move(sock));
+            return out;
         }
-        auto res = parser.release();
-        ClientResponse out;
-        out.status = static_cast<int>(res.result_int());
-        out.body = std::move(res.body());
-        if (res.keep_alive()) give_back(u, std::move(sock));
-        out.headers = std::move(res.base());
-        return out;
+    } catch (const Timeout::Expired& e) {
+        if (!e.is(deadline)) throw;
+        throw net::SocketTimeout("HTTP " + std::string(method) + " " + peer(u) + " not done within " +
+                                 seconds_text(options_.timeout) + " (Session::Options::timeout)");
     }
 }
 
@@ -126,56 +174,90 @@ ClientResponse Session::post(std::string_view url, std::string body, std::string
     return request("POST", url, std::move(body), {{"Content-Type", std::string(content_type)}});
 }
 
+struct ClientStream::State {
+    State(net::Socket s, const Url& u, const detail::ResponseLimits& limits, bool head, std::string exchange,
+          Seconds timeout, TimePoint deadline)
+        : sock(std::move(s)),
+          reader(sock, peer(u), limits, head),
+          exchange(std::move(exchange)),
+          timeout(timeout),
+          deadline(deadline) {}
+
+    net::Socket sock;
+    detail::ResponseReader reader;
+    std::string exchange;  // "HTTP GET host:port", for the timeout's message
+    Seconds timeout;
+    TimePoint deadline;  // open()'s start + timeout; TimePoint::max() for none
+};
+
 ClientStream Session::open(std::string_view method, std::string_view url, std::string body, const Headers& headers) {
     const Url u = Url::parse(url);
-    net::Socket sock = net::create_connection(u.host, u.port, options_.timeout);
-    send_request(sock, method, u, body, headers);
-    ClientStream stream(std::move(sock));
-    boost::system::error_code ec;
-    bhttp::read_header(stream.s_->sock, stream.s_->buffer, stream.s_->parser, ec);
-    if (ec) throw ProtocolError("malformed response header from " + pool_key(u) + ": " + ec.message());
-    return stream;
+    auto req = make_request(method, u, std::move(body), headers, options_.user_agent);
+    const detail::ResponseLimits limits{options_.max_header, std::nullopt};
+    const std::string exchange = "HTTP " + std::string(method) + " " + peer(u);
+    const TimePoint deadline = options_.timeout.deadline();
+    Timeout t(options_.timeout);
+    try {
+        net::Socket sock = net::create_connection(u.host, u.port, options_.timeout);
+        sock.settimeout({});
+        auto state = std::make_unique<ClientStream::State>(std::move(sock), u, limits, method == "HEAD", exchange,
+                                                           options_.timeout, deadline);
+        send(state->sock, req, u);
+        state->reader.read_header();
+        return ClientStream(std::move(state));
+    } catch (const Timeout::Expired& e) {
+        if (!e.is(t)) throw;
+        throw net::SocketTimeout(exchange + ": no response header within " + seconds_text(options_.timeout) +
+                                 " (Session::Options::timeout)");
+    }
 }
 
-ClientStream::ClientStream(net::Socket sock) : s_(std::make_unique<State>()) {
-    s_->sock = std::move(sock);
-    s_->parser.body_limit(boost::none);
-}
+ClientStream::ClientStream(std::unique_ptr<State> s) : s_(std::move(s)) {}
+ClientStream::ClientStream(ClientStream&&) noexcept = default;
+ClientStream& ClientStream::operator=(ClientStream&&) noexcept = default;
+ClientStream::~ClientStream() = default;
 
 int ClientStream::status() const noexcept {
-    return static_cast<int>(s_->parser.get().result_int());
+    return s_->reader.status();
 }
 
 const boost::beast::http::fields& ClientStream::headers() const noexcept {
-    return s_->parser.get().base();
+    return s_->reader.header();
 }
 
 std::optional<std::string> ClientStream::read_some() {
-    auto& p = s_->parser;
-    char chunk[16384];
-    while (!p.is_done()) {
-        p.get().body().data = chunk;
-        p.get().body().size = sizeof chunk;
-        boost::system::error_code ec;
-        bhttp::read_some(s_->sock, s_->buffer, p, ec);
-        if (ec == bhttp::error::need_buffer) ec = {};
-        if (ec && ec.category() == boost::system::system_category()) {
-            net::detail::throw_socket_error(ec.value(), "reading the response body");
-        }
-        if (ec) throw ProtocolError("reading the response body: " + ec.message());
-        const std::size_t got = sizeof chunk - p.get().body().size;
-        if (got) return std::string(chunk, got);
+    auto& s = *s_;
+    const auto timed_out = [&] {
+        return net::SocketTimeout(s.exchange + ": the body not read within " + seconds_text(s.timeout) +
+                                  " of open() (Session::Options::timeout)");
+    };
+    const auto left = s.deadline - Clock::now();
+    if (s.deadline != TimePoint::max() && left <= Clock::duration::zero()) throw timed_out();
+    Timeout t(s.deadline == TimePoint::max() ? Seconds{} : Seconds(left));
+    try {
+        char chunk[16384];
+        const std::size_t got = s.reader.read_some(chunk, sizeof chunk);
+        if (!got) return std::nullopt;
+        return std::string(chunk, got);
+    } catch (const Timeout::Expired& e) {
+        if (!e.is(t)) throw;
+        throw timed_out();
     }
-    return std::nullopt;
 }
 
 ClientResponse get(std::string_view url, Seconds timeout) {
-    Session s(Session::Options{timeout, 0});
+    Session::Options o;
+    o.timeout = timeout;
+    o.max_idle_per_host = 0;
+    Session s(std::move(o));
     return s.get(url);
 }
 
 ClientResponse post(std::string_view url, std::string body, std::string_view content_type, Seconds timeout) {
-    Session s(Session::Options{timeout, 0});
+    Session::Options o;
+    o.timeout = timeout;
+    o.max_idle_per_host = 0;
+    Session s(std::move(o));
     return s.post(url, std::move(body), content_type);
 }
 

@@ -1,9 +1,13 @@
+#include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/http/message.hpp>
+#include <cctype>
 #include <geventpp/http/client.hpp>
 #include <geventpp/runtime/timeout.hpp>
 #include <geventpp/ws/client.hpp>
-#include <optional>
+#include <sstream>
+#include <stdexcept>
 
+#include "../http/detail/field_syntax.hpp"
 #include "detail/impl.hpp"
 
 namespace gev::ws {
@@ -11,38 +15,83 @@ namespace gev::ws {
 namespace bhttp = boost::beast::http;
 namespace bws = boost::beast::websocket;
 
-std::shared_ptr<WebSocket> connect(std::string_view url, const Options& options, Seconds timeout) {
-    constexpr std::string_view scheme = "ws://";
-    if (url.substr(0, scheme.size()) != scheme) {
-        throw WebSocketError("only ws:// URLs are supported (no TLS here): '" + std::string(url) + "'");
+namespace {
+
+// ws://rest, the scheme in any case, parsed as the http:// URL it upgrades from.
+http::Url parse(std::string_view url) {
+    const auto colon = url.find("://");
+    std::string scheme(url.substr(0, colon));
+    for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (colon == std::string_view::npos || scheme != "ws") {
+        throw WebSocketError("only ws:// URLs are supported (no TLS here): '" + std::string(url.substr(0, 200)) + "'");
     }
-    const auto u = http::Url::parse("http://" + std::string(url.substr(scheme.size())));
-    std::optional<Timeout> bound;
-    if (timeout.span().count() > 0) bound.emplace(timeout);
-    auto impl = std::make_unique<WebSocket::Impl>(net::create_connection(u.host, u.port, timeout), std::string(),
-                                                  options, boost::beast::role_type::client);
-    std::string offered;
-    for (const auto& p : options.subprotocols) offered += (offered.empty() ? "" : ", ") + p;
-    impl->ws.set_option(bws::stream_base::decorator([&](bws::request_type& req) {
-        req.set(bhttp::field::user_agent, "geventpp");
-        if (!offered.empty()) req.set(bhttp::field::sec_websocket_protocol, offered);
-        if (!options.origin.empty()) req.set(bhttp::field::origin, options.origin);
-    }));
-    const auto host = u.port == 80 ? u.host : u.host + ":" + std::to_string(u.port);
-    bws::response_type res;
-    boost::system::error_code ec;
-    impl->ws.handshake(res, host, u.target, ec);
-    if (ec) {
-        const int status = res.result_int();
-        if (status && status != 101) {
-            throw HandshakeError(status, "WebSocket handshake refused: HTTP " + std::to_string(status) + " " +
-                                             std::string(res.reason()));
+    return http::Url::parse("http" + std::string(url.substr(colon)));
+}
+
+std::string basic_credentials(std::string_view userinfo) {
+    namespace b64 = boost::beast::detail::base64;
+    std::string plain;
+    for (std::size_t i = 0; i < userinfo.size(); ++i) {
+        if (userinfo[i] == '%' && i + 2 < userinfo.size() &&
+            std::isxdigit(static_cast<unsigned char>(userinfo[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(userinfo[i + 2]))) {
+            plain += static_cast<char>(std::stoi(std::string(userinfo.substr(i + 1, 2)), nullptr, 16));
+            i += 2;
+        } else {
+            plain += userinfo[i];
         }
-        throw HandshakeError(0, "WebSocket handshake failed: " + ec.message());
     }
-    impl->subprotocol = std::string(res[bhttp::field::sec_websocket_protocol]);
-    impl->sock.settimeout({});
-    return std::make_shared<WebSocket>(std::move(impl));
+    std::string out(b64::encoded_size(plain.size()), '\0');
+    out.resize(b64::encode(out.data(), plain.data(), plain.size()));
+    return "Basic " + out;
+}
+
+}  // namespace
+
+std::shared_ptr<WebSocket> connect(std::string_view url, const Options& options, Seconds timeout) {
+    const auto u = parse(url);
+    if (!options.origin.empty()) http::detail::check_field("ws::connect (Options::origin)", "Origin", options.origin);
+    std::string offered;
+    for (const auto& p : options.subprotocols) {
+        if (!http::detail::is_token(p)) {
+            throw std::invalid_argument("ws::connect: the subprotocol '" + p.substr(0, 80) +
+                                        "' in Options::subprotocols is not a token (letters, digits and "
+                                        "!#$%&'*+-.^_`|~; no space, comma or CR/LF)");
+        }
+        offered += (offered.empty() ? "" : ", ") + p;
+    }
+    const std::string peer = u.authority() + (u.port == 80 ? ":80" : "");
+    Timeout deadline(timeout);
+    try {
+        auto impl = std::make_unique<WebSocket::Impl>(net::create_connection(u.host, u.port, timeout), std::string(),
+                                                      options, boost::beast::role_type::client);
+        impl->sock.settimeout({});  // the handshake's deadline bounds every call
+        impl->ws.set_option(bws::stream_base::decorator([&](bws::request_type& req) {
+            req.set(bhttp::field::user_agent, "geventpp");
+            if (!offered.empty()) req.set(bhttp::field::sec_websocket_protocol, offered);
+            if (!options.origin.empty()) req.set(bhttp::field::origin, options.origin);
+            if (!u.userinfo.empty()) req.set(bhttp::field::authorization, basic_credentials(u.userinfo));
+        }));
+        bws::response_type res;
+        boost::system::error_code ec;
+        impl->ws.handshake(res, u.authority(), u.target, ec);
+        if (ec == boost::system::errc::timed_out) throw net::SocketTimeout("WebSocket handshake with " + peer);
+        if (ec) {
+            const int status = res.result_int();
+            if (status && status != 101) {
+                throw HandshakeError(status, "WebSocket handshake refused: HTTP " + std::to_string(status) + " " +
+                                                 std::string(res.reason()));
+            }
+            throw HandshakeError(0, "WebSocket handshake with " + peer + " failed: " + ec.message());
+        }
+        impl->subprotocol = std::string(res[bhttp::field::sec_websocket_protocol]);
+        return std::make_shared<WebSocket>(std::move(impl));
+    } catch (const Timeout::Expired& e) {
+        if (!e.is(deadline)) throw;
+        std::ostringstream within;
+        within << std::chrono::duration<double>(timeout.span()).count();
+        throw net::SocketTimeout("WebSocket handshake with " + peer + " (not done within " + within.str() + " s)");
+    }
 }
 
 }  // namespace gev::ws

@@ -8,16 +8,30 @@
 //   while (auto piece = stream.read_some()) use(*piece);
 //
 // Only http:// URLs (no TLS here). Every call blocks only the calling greenlet and is a
-// cancellation point; the session's timeout bounds connecting and each read or write
-// (net::SocketTimeout). Connection refused and resets are net::SocketError subclasses; a
-// malformed response is ProtocolError. A request sent on a pooled connection that the server had
-// closed meanwhile is retried once on a new connection. A Session belongs to one hub.
+// cancellation point. A Session belongs to one hub.
+//
+// Deadline: the session's timeout (default 30 s) bounds the whole exchange, like Go's
+// Client.Timeout: connecting, sending and reading the whole response of request()/get()/post();
+// for a ClientStream, from open() to its last read_some(). When it passes, net::SocketTimeout
+// naming the peer. A gev::Timeout of the caller's own still fires as itself (Timeout::Expired).
+//
+// Limits (Session::Options): a response header block (each 1xx included) of max_header bytes,
+// 64 KiB; a body of max_response bytes for request(), 64 MiB (a ClientStream's body is not
+// limited, its memory is: about max_header + 16 KiB whatever the server sends); chunk-size lines
+// and trailers fit in the same max_header (+ 4 KiB) buffer. 1xx responses (103 Early Hints, a
+// stray 100 Continue) are skipped, at most 10 of them; a 101 is returned as it is.
+//
+// Errors: what the caller gives that would reach the wire raw — a URL with a space or a control
+// byte, a method that is not a token, a header name or value that could end its line —
+// throws std::invalid_argument before anything is sent. A URL that does not parse (RFC 3986:
+// bad port, empty host, a backslash in the authority, a host outside reg-name / IP-literal)
+// throws ProtocolError, as does a malformed or over-limit response. Connection refused and
+// resets are net::SocketError subclasses. A request is sent again, once, on a new connection only
+// when it is idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) and its pooled connection failed
+// before any byte of the response came — never after a timeout.
 #pragma once
 
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/fields.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <cstdint>
 #include <geventpp/net/socket.hpp>
 #include <map>
@@ -45,39 +59,52 @@ struct ClientResponse {
     std::string_view header(std::string_view name) const;
 };
 
-// A URL split for the client: http://host[:port]/target.
+// A URL split for the client, as RFC 3986 and WHATWG split it:
+// http://[userinfo@]host[:port][/path][?query][#fragment]. The scheme is case-insensitive; the
+// authority ends at the first '/', '?' or '#'; userinfo is what comes before its last '@'.
 struct Url {
-    std::string host;
+    std::string userinfo;  // as written (percent-encoded); sent as Authorization: Basic, decoded
+    std::string host;      // lower-cased; an IPv6 literal without its brackets
     std::uint16_t port = 80;
-    std::string target = "/";
-    static Url parse(std::string_view url);  // throws ProtocolError
+    std::string target = "/";  // path and query ("/" for an empty path); the fragment is dropped
+    // Throws std::invalid_argument for a space or control byte, ProtocolError for the rest.
+    static Url parse(std::string_view url);
+    // host[:port] as the Host header carries it (brackets around IPv6, no port when 80).
+    std::string authority() const;
 };
 
-// A response whose body is read piece by piece, as it arrives.
+// A response whose body is read piece by piece, as it arrives. Its memory stays bounded (see
+// above) however long the body; the session's timeout runs from open() to the last read_some().
 class ClientStream {
 public:
+    ClientStream(ClientStream&&) noexcept;
+    ClientStream& operator=(ClientStream&&) noexcept;
+    ~ClientStream();
+
     int status() const noexcept;
     const boost::beast::http::fields& headers() const noexcept;
-    // The next piece of the body, or nothing at its end.
+    // The next piece of the body, or nothing at its end. Throws ProtocolError,
+    // net::SocketError, net::SocketTimeout when the deadline passed.
     std::optional<std::string> read_some();
 
 private:
     friend class Session;
-    struct State {
-        net::Socket sock;
-        boost::beast::flat_buffer buffer;
-        boost::beast::http::response_parser<boost::beast::http::buffer_body> parser;
-    };
-    explicit ClientStream(net::Socket sock);
+    struct State;
+    explicit ClientStream(std::unique_ptr<State> s);
     std::unique_ptr<State> s_;  // Beast's parser does not move
 };
 
 class Session {
 public:
     struct Options {
+        // Bounds each whole exchange (see above); a default Seconds{} means no deadline.
         Seconds timeout = 30.0;
         std::size_t max_idle_per_host = 8;
         std::string user_agent = "geventpp";
+        // A bigger response body from request()/get()/post() is a ProtocolError naming this.
+        std::uint64_t max_response = 64 * 1024 * 1024;
+        // Status line and fields of one response; bigger is a ProtocolError naming this.
+        std::uint32_t max_header = 64 * 1024;
     };
 
     Session() = default;
@@ -88,7 +115,7 @@ public:
     ClientResponse get(std::string_view url, const Headers& headers = {}) { return request("GET", url, {}, headers); }
     ClientResponse post(std::string_view url, std::string body,
                         std::string_view content_type = "application/octet-stream");
-    // Sends the request and returns once the response's header is in.
+    // Sends the request on a new connection and returns once the final response's header is in.
     ClientStream open(std::string_view method, std::string_view url, std::string body = {},
                       const Headers& headers = {});
 
@@ -97,15 +124,13 @@ public:
 
 private:
     net::Socket connect(const Url& u, bool& reused);
-    void send_request(net::Socket& sock, std::string_view method, const Url& u, const std::string& body,
-                      const Headers& headers);
     void give_back(const Url& u, net::Socket sock);
 
     Options options_;
     std::map<std::string, std::vector<net::Socket>> idle_;
 };
 
-// One-off requests on a fresh connection.
+// One-off requests on a fresh connection; `timeout` bounds the whole exchange.
 ClientResponse get(std::string_view url, Seconds timeout = 30.0);
 ClientResponse post(std::string_view url, std::string body, std::string_view content_type = "application/octet-stream",
                     Seconds timeout = 30.0);

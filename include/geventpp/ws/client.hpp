@@ -6,9 +6,16 @@
 //   auto reply = ws->receive();
 //   ws->close();
 //
-// Only ws:// (no TLS here). connect blocks the calling greenlet until the handshake is done
-// (bounded by `timeout`; net::SocketTimeout); a refused or failed connection throws its
-// net::SocketError, a server that does not answer 101 throws HandshakeError with its status.
+// Only ws:// (no TLS here); the scheme in any case, the rest parsed as http::Url::parse does
+// (userinfo is sent as Authorization: Basic). connect blocks the calling greenlet until the
+// handshake is done, and is a cancellation point. `timeout` (default 30 s; Seconds{} for none)
+// bounds the whole of it — connecting, sending the upgrade, reading the answer — and throws
+// net::SocketTimeout "WebSocket handshake with host:port" when it passes; a gev::Timeout of the
+// caller's own fires as itself. A URL with a space or control byte, an Options::origin with a
+// control character or an Options::subprotocols entry that is not a token throws
+// std::invalid_argument before anything is sent; a URL that does not parse throws
+// http::ProtocolError. A refused or failed connection throws its net::SocketError, a server that
+// does not answer 101 throws HandshakeError with its status.
 #pragma once
 
 #include <geventpp/runtime/seconds.hpp>
@@ -28,6 +35,6 @@ private:
     int status_;
 };
 
-std::shared_ptr<WebSocket> connect(std::string_view url, const Options& options = {}, Seconds timeout = {});
+std::shared_ptr<WebSocket> connect(std::string_view url, const Options& options = {}, Seconds timeout = 30.0);
 
 }  // namespace gev::ws
