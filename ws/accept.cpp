@@ -1,6 +1,7 @@
 // The server side of the opening handshake: http::Request::websocket(), defined here so that
 // the http layer does not depend on this one.
 #include <algorithm>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/rfc7230.hpp>
@@ -19,6 +20,14 @@ namespace bhttp = boost::beast::http;
 namespace bws = boost::beast::websocket;
 
 namespace {
+
+// gorilla's checkSameOrigin: a request without Origin (not from a browser) passes; otherwise
+// the Origin's host[:port] must be the Host header's. "null" and other opaque origins fail.
+bool same_origin(std::string_view origin, std::string_view host) {
+    if (origin.empty()) return true;
+    const auto scheme = origin.find("://");
+    return scheme != std::string_view::npos && boost::beast::iequals(origin.substr(scheme + 3), host);
+}
 
 bool has_token(std::string_view list, std::string_view token) {
     return bhttp::token_list(list).exists(token);
@@ -71,6 +80,7 @@ std::shared_ptr<ws::WebSocket> Request::websocket(const ws::Options& options) {
         throw HTTPError(426, "Unsupported WebSocket version; this server speaks 13.",
                         {{"Sec-WebSocket-Version", "13"}});
     }
+    if (options.same_origin && !same_origin(header("Origin"), header("Host"))) abort(403, "Origin not allowed.");
     if (options.check_origin && !options.check_origin(header("Origin"))) abort(403, "Origin not allowed.");
 
     bhttp::request<bhttp::empty_body> req(bhttp::verb::get, target_, version_);

@@ -79,6 +79,12 @@ gev::http::App ws_app() {
         ws->send(ws->subprotocol());
         echo_until_closed(*ws);
     });
+    app.get("/same-origin", [](Request& q) {
+        gev::ws::Options o;
+        o.same_origin = true;
+        auto ws = q.websocket(o);
+        echo_until_closed(*ws);
+    });
     // Sends 500 messages from another greenlet while this one waits in receive().
     app.get("/broadcast", [](Request& q) {
         auto ws = q.websocket();
@@ -416,6 +422,26 @@ TEST_CASE("broken_upgrades_get_http_errors") {
         CHECK(starts_with(plain, "HTTP/1.1 400"));
         const auto [s, refused] = wstest::open(port, "/proto", "Origin: http://evil\r\n");
         CHECK(starts_with(refused, "HTTP/1.1 403"));
+    });
+}
+
+TEST_CASE("same_origin_refuses_a_page_from_another_site_in_one_line") {
+    with_server([](std::uint16_t port) {
+        const auto upgrade = [port](const std::string& host, const std::string& origin) {
+            auto s = gev::net::create_connection("127.0.0.1", port, 5.0);
+            s.sendall("GET /same-origin HTTP/1.1\r\nHost: " + host +
+                      "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+                      (origin.empty() ? "" : "Origin: " + origin + "\r\n") + "\r\n");
+            return s.recv(4096);
+        };
+        CHECK(starts_with(upgrade("app.example:8080", "http://app.example:8080"), "HTTP/1.1 101"));
+        CHECK(starts_with(upgrade("app.example:8080", "https://APP.example:8080"), "HTTP/1.1 101"));
+        CHECK(starts_with(upgrade("app.example:8080", ""), "HTTP/1.1 101"));  // not a browser
+        CHECK(starts_with(upgrade("app.example:8080", "http://evil.example"), "HTTP/1.1 403"));
+        CHECK(starts_with(upgrade("app.example:8080", "http://app.example:9090"), "HTTP/1.1 403"));
+        CHECK(starts_with(upgrade("app.example:8080", "null"), "HTTP/1.1 403"));
+        CHECK(starts_with(upgrade("app.example", "http://app.example.evil.example"), "HTTP/1.1 403"));
     });
 }
 

@@ -84,12 +84,19 @@ struct Options {
     // Server: the subprotocols we speak, best first; the first one the client also offered is
     // chosen. Client: the ones to offer.
     std::vector<std::string> subprotocols;
-    // Server: called with the Origin header (empty when none); false answers 403. Default: any.
+    // Server: which pages may open this WebSocket. By default any origin may: a page on any
+    // site a user visits can then open it with the user's cookies and act as them (cross-site
+    // WebSocket hijacking) — so a route that relies on cookies or other ambient credentials
+    // should set one of these. same_origin answers 403 when the Origin's host[:port] is not the
+    // Host header's (no Origin: not a browser, allowed; gorilla/websocket's default check).
+    bool same_origin = false;
+    // Called with the Origin header (empty when none); false answers 403.
     std::function<bool(std::string_view origin)> check_origin;
     // Client: the Origin header to send, if any.
     std::string origin;
-    // Bounds each send (0: none); see above.
-    Seconds send_timeout = {};
+    // Bounds each wait of a send for the peer to take more (0: none; nginx's send_timeout is
+    // 60 s too): a peer that stops reading fails the connection instead of holding the sender.
+    Seconds send_timeout = 60.0;
     // Once the first bytes of a message arrived, the whole message must within this, else the
     // connection fails with 1008 (against clients that never finish a message); 0: no limit.
     Seconds message_timeout = 60.0;
