@@ -2,6 +2,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <geventpp/http/client.hpp>
+#include <geventpp/http/request.hpp>
 #include <geventpp/net/error.hpp>
 #include <geventpp/runtime/timeout.hpp>
 #include <sstream>
@@ -41,28 +42,9 @@ bool idempotent(std::string_view method) {
     return false;
 }
 
-std::string percent_decode(std::string_view s) {
-    auto value = [](char c) {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && value(s[i + 1]) >= 0 && value(s[i + 2]) >= 0) {
-            out += static_cast<char>(value(s[i + 1]) * 16 + value(s[i + 2]));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
 std::string basic_credentials(std::string_view userinfo) {
     namespace b64 = boost::beast::detail::base64;
-    const std::string plain = percent_decode(userinfo);
+    const std::string plain = url_decode(userinfo);
     std::string out(b64::encoded_size(plain.size()), '\0');
     out.resize(b64::encode(out.data(), plain.data(), plain.size()));
     return "Basic " + out;
@@ -73,9 +55,7 @@ std::string basic_credentials(std::string_view userinfo) {
 bhttp::request<bhttp::string_body> make_request(std::string_view method, const Url& u, std::string body,
                                                 const Headers& headers, const std::string& user_agent) {
     if (!detail::is_token(method)) {
-        std::string shown;
-        for (unsigned char c : method.substr(0, 40)) shown += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
-        throw std::invalid_argument("Session::request: the method '" + shown +
+        throw std::invalid_argument("Session::request: the method '" + detail::printable(method, 40) +
                                     "' is not a token (letters, digits and !#$%&'*+-.^_`|~, no space or CR/LF)");
     }
     detail::check_field("Session::Options::user_agent", "User-Agent", user_agent);

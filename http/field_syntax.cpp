@@ -16,11 +16,12 @@ constexpr std::array<bool, 256> tchar_table = [] {
     return t;
 }();
 
-// Shows a rejected string with its control characters escaped, so the message is one line.
-std::string printable(std::string_view s) {
+}  // namespace
+
+std::string printable(std::string_view s, std::size_t most) {
     static constexpr char hex[] = "0123456789abcdef";
     std::string out;
-    for (unsigned char c : s.substr(0, 80)) {
+    for (unsigned char c : s.substr(0, most)) {
         if (c < 0x20 || c == 0x7f) {
             out += "\\x";
             out += hex[c >> 4];
@@ -29,10 +30,9 @@ std::string printable(std::string_view s) {
             out += static_cast<char>(c);
         }
     }
-    if (s.size() > 80) out += "...";
+    if (s.size() > most) out += "...";
     return out;
 }
-}  // namespace
 
 bool is_token(std::string_view s) noexcept {
     if (s.empty()) return false;
@@ -51,12 +51,12 @@ bool is_field_value(std::string_view s) noexcept {
 
 void check_field(std::string_view call, std::string_view name, std::string_view value) {
     if (!is_token(name)) {
-        throw std::invalid_argument(std::string(call) + ": '" + printable(name) +
+        throw std::invalid_argument(std::string(call) + ": '" + printable(name, 80) +
                                     "' is not a valid header name (a token: letters, digits and !#$%&'*+-.^_`|~)");
     }
     if (!is_field_value(value)) {
         throw std::invalid_argument(std::string(call) + ": the value of " + std::string(name) + " ('" +
-                                    printable(value) +
+                                    printable(value, 80) +
                                     "') holds a control character (CR, LF, NUL...): it would end the header line");
     }
 }

@@ -5,27 +5,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "detail/field_syntax.hpp"
+
 namespace gev::http {
 
 namespace {
 
 constexpr char hex_digits[] = "0123456789ABCDEF";
-
-// The URL with its control bytes escaped, so that an error message stays one line.
-std::string printable(std::string_view s) {
-    std::string out;
-    for (unsigned char c : s.substr(0, 200)) {
-        if (c < 0x20 || c == 0x7f) {
-            out += "\\x";
-            out += hex_digits[c >> 4];
-            out += hex_digits[c & 15];
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    if (s.size() > 200) out += "...";
-    return out;
-}
 
 bool is_alpha(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -48,7 +34,7 @@ char lower(char c) {
 }
 
 [[noreturn]] void refuse(std::string_view url, const std::string& why) {
-    throw ProtocolError("URL '" + printable(url) + "': " + why);
+    throw ProtocolError("URL '" + detail::printable(url, 200) + "': " + why);
 }
 
 }  // namespace
@@ -57,8 +43,8 @@ Url Url::parse(std::string_view url) {
     for (unsigned char c : url) {
         if (c <= 0x20 || c == 0x7f) {
             const char byte[] = {hex_digits[c >> 4], hex_digits[c & 15], 0};
-            throw std::invalid_argument("URL '" + printable(url) + "' holds a space or control byte (0x" + byte +
-                                        "): percent-encode it (%" + byte +
+            throw std::invalid_argument("URL '" + detail::printable(url, 200) + "' holds a space or control byte (0x" +
+                                        byte + "): percent-encode it (%" + byte +
                                         "); sent raw it would end the request line and could smuggle a second "
                                         "request");
         }
@@ -67,7 +53,7 @@ Url Url::parse(std::string_view url) {
     const std::string_view scheme = url.substr(0, colon);
     if (colon == std::string_view::npos || scheme.size() != 4 || lower(scheme[0]) != 'h' || lower(scheme[1]) != 't' ||
         lower(scheme[2]) != 't' || lower(scheme[3]) != 'p') {
-        throw ProtocolError("only http:// URLs are supported (no TLS here): '" + printable(url) + "'");
+        throw ProtocolError("only http:// URLs are supported (no TLS here): '" + detail::printable(url, 200) + "'");
     }
     std::string_view rest = url.substr(colon + 1);
     if (rest.substr(0, 2) != "//") refuse(url, "expected http://host/...");

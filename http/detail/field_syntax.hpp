@@ -3,6 +3,8 @@
 // writing a second header, response or request. The server's Response and the client use them.
 #pragma once
 
+#include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace gev::http::detail {
@@ -14,6 +16,10 @@ bool is_token(std::string_view s) noexcept;
 // RFC 9110 §5.5 field value: no control character but HTAB (so no CR, LF or NUL); bytes from
 // 0x80 up (obs-text) are allowed.
 bool is_field_value(std::string_view s) noexcept;
+
+// `s` for an error message: its first `most` bytes, control characters escaped (\x0d), so the
+// message stays one line.
+std::string printable(std::string_view s, std::size_t most);
 
 // Throws std::invalid_argument, naming `call`, unless `name` is a token and `value` a field
 // value.
