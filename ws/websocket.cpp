@@ -26,12 +26,12 @@ void teardown(boost::beast::role_type, Transport& transport, boost::system::erro
     ec = {};
     auto& o = transport.owner();
     try {
-        Timeout t(o.close_timeout);
-        o.sock.shutdown(SHUT_WR);
-        char sink[4096];
-        while (o.sock.recv_into(sink, sizeof sink) > 0) {
-        }
-    } catch (const Timeout::Expired&) {
+        Timeout::within(o.close_timeout, [&] {
+            o.sock.shutdown(SHUT_WR);
+            char sink[4096];
+            while (o.sock.recv_into(sink, sizeof sink) > 0) {
+            }
+        });
     } catch (const net::SocketError&) {
     }
     o.sock.close();
@@ -74,8 +74,9 @@ WebSocket::Impl::Impl(net::Socket s, std::string rest, const Options& o, boost::
 void WebSocket::Impl::fail(std::uint16_t c, std::string_view r) {
     if (closing) return;
     closing = true;
+    r = r.substr(0, 123);
     if (write_lock.acquire(false)) {  // no frame half written: a close frame can go out
-        r = r.substr(0, 123);
+        std::lock_guard held(write_lock, std::adopt_lock);
         std::string frame{char(0x88)};
         const bool masked = role == boost::beast::role_type::client;
         frame += char((masked ? 0x80 : 0) | (2 + r.size()));
@@ -84,12 +85,12 @@ void WebSocket::Impl::fail(std::uint16_t c, std::string_view r) {
         frame += char(c & 0xff);
         frame += r;
         try {
-            Timeout t(close_timeout);
-            sock.sendall(frame);
-        } catch (const Timeout::Expired&) {
+            Timeout::within(close_timeout, [&] { sock.sendall(frame); });
         } catch (const net::SocketError&) {
+        } catch (...) {
+            finish(c, std::string(r));  // the caller's own Timeout or a kill: closed all the same
+            throw;
         }
-        write_lock.release();
     }
     finish(c, std::string(r));
 }
@@ -113,12 +114,15 @@ void WebSocket::Impl::close_handshake(std::uint16_t c, std::string_view r) {
     closing = true;
     boost::system::error_code ec;
     try {
-        Timeout t(close_timeout);
-        bws::close_reason why(c);
-        r = r.substr(0, why.reason.max_size());
-        why.reason = bws::reason_string(r.data(), r.size());
-        ws.close(why, ec);
-    } catch (const Timeout::Expired&) {
+        Timeout::within(close_timeout, [&] {
+            bws::close_reason why(c);
+            r = r.substr(0, why.reason.max_size());
+            why.reason = bws::reason_string(r.data(), r.size());
+            ws.close(why, ec);
+        });
+    } catch (...) {
+        finish(abnormal);  // the caller's own Timeout or a kill: the handshake is cut, the socket goes
+        throw;
     }
     if (ws.reason().code != bws::close_code::none) {
         finish(ws.reason().code, peer_reason());

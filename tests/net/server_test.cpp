@@ -92,6 +92,30 @@ TEST_CASE("stop_lets_handlers_finish_then_kills_the_rest_after_the_timeout") {
     });
 }
 
+TEST_CASE("a_callers_own_timeout_during_stop_still_raises_and_the_server_ends_stopped") {
+    gev::run([] {
+        gev::net::StreamServer server(Address("127.0.0.1", 0), [&](Socket& s, const Address&) {
+            s.recv(10);
+            gev::sleep(10s);
+        });
+        server.start();
+        auto a = gev::net::create_connection("127.0.0.1", server.server_port());
+        a.sendall("slow");
+        gev::sleep(10ms);
+        auto waiter = gev::spawn([&] { server.serve_forever(); });
+        gev::Timeout mine(0.1);
+        try {
+            server.stop(5.0);
+            FAIL("stop waited out its own 5 s");
+        } catch (const gev::Timeout::Expired& e) {
+            CHECK(e.is(mine));
+        }
+        mine.cancel();
+        CHECK(waiter.join(1.0));  // serve_forever returned: the server is stopped
+        CHECK_THROWS_AS(gev::net::create_connection("127.0.0.1", server.server_port()), gev::net::ConnectionRefused);
+    });
+}
+
 TEST_CASE("a_spawn_limit_caps_concurrent_handlers") {
     gev::run([] {
         int now = 0, most = 0;

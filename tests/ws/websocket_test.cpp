@@ -121,6 +121,19 @@ gev::http::App ws_app() {
         seen->code = ws->close_code();
         seen->done.set();
     });
+    // close() under the handler's own Timeout, shorter than close_timeout.
+    app.get("/close-under-timeout", [](Request& q) {
+        auto ws = q.websocket();
+        gev::Timeout mine(0.2);
+        try {
+            ws->close();
+            seen->error = "close returned";
+        } catch (const gev::Timeout::Expired& e) {
+            seen->error = e.is(mine) ? "own timeout" : "another timeout";
+        }
+        seen->code = ws->close_code();
+        seen->done.set();
+    });
     // A receive bounded by a Timeout between messages leaves the connection usable.
     app.get("/patient", [](Request& q) {
         auto ws = q.websocket();
@@ -527,6 +540,26 @@ TEST_CASE("a_slow_reader_blocks_the_sender_until_send_timeout") {
         CHECK(seen->code == gev::ws::abnormal);
         // What the server sent is bounded by the socket buffers, not by how long it tried.
         CHECK(seen->sent * 64 * 1024 < 64 * 1024 * 1024);
+    });
+}
+
+TEST_CASE("the_callers_own_timeout_raises_out_of_close_and_its_drain") {
+    // The client never answers the close frame: the handshake is waiting when the handler's
+    // 0.2 s Timeout fires (close_timeout is 5 s).
+    with_server([](std::uint16_t port) {
+        auto s = upgraded(port, "/close-under-timeout");
+        REQUIRE(seen->done.wait(3.0));
+        CHECK(seen->error == "own timeout");
+        CHECK(seen->code == gev::ws::abnormal);
+    });
+    // The client answers it but keeps TCP open: the drain for its end of stream is waiting.
+    with_server([](std::uint16_t port) {
+        auto s = upgraded(port, "/close-under-timeout");
+        const auto f = read_frame(s);
+        REQUIRE(f.opcode == close_op);
+        s.sendall(frame(fin | close_op, std::string("\x03\xe8", 2)));
+        REQUIRE(seen->done.wait(3.0));
+        CHECK(seen->error == "own timeout");
     });
 }
 
