@@ -1,6 +1,8 @@
 #include "detail/field_syntax.hpp"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -16,7 +18,52 @@ constexpr std::array<bool, 256> tchar_table = [] {
     return t;
 }();
 
+// RFC 3986 §3.2.2 reg-name: unreserved and sub-delims (pct-encoded is checked apart).
+constexpr std::array<bool, 256> reg_name_table = [] {
+    std::array<bool, 256> t{};
+    for (int c = '0'; c <= '9'; ++c) t[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+    for (char c : std::string_view("-._~!$&'()*+,;=")) t[static_cast<unsigned char>(c)] = true;
+    return t;
+}();
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+bool is_hex(char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
 }  // namespace
+
+bool is_host_field(std::string_view s) noexcept {
+    std::size_t i = 0;
+    if (!s.empty() && s.front() == '[') {  // IP-literal: an IPv6 address (IPvFuture is not taken)
+        const auto close = s.find(']');
+        if (close == std::string_view::npos || close == 1) return false;
+        for (i = 1; i < close; ++i) {
+            if (!is_hex(s[i]) && s[i] != ':' && s[i] != '.') return false;
+        }
+        ++i;
+    } else {
+        for (; i < s.size() && s[i] != ':'; ++i) {
+            if (s[i] == '%') {
+                if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) return false;
+                i += 2;
+            } else if (!reg_name_table[static_cast<unsigned char>(s[i])]) {
+                return false;
+            }
+        }
+    }
+    if (i == s.size()) return true;
+    if (s[i] != ':') return false;
+    for (++i; i < s.size(); ++i) {
+        if (!is_digit(s[i])) return false;
+    }
+    return true;
+}
 
 std::string printable(std::string_view s, std::size_t most) {
     static constexpr char hex[] = "0123456789abcdef";
@@ -43,7 +90,18 @@ bool is_token(std::string_view s) noexcept {
 }
 
 bool is_field_value(std::string_view s) noexcept {
-    for (unsigned char c : s) {
+    // Eight bytes at a time while none is below 0x20 or 0x7f (the bit tricks of "Bit Twiddling
+    // Hacks": hasless and haszero); the word that has one, and the tail, byte by byte.
+    constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        const std::uint64_t del = w ^ (ones * 0x7f);
+        if ((((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) & highs) break;
+    }
+    for (; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
         if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
     }
     return true;

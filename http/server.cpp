@@ -8,7 +8,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/rfc7230.hpp>
-#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -43,11 +42,6 @@ constexpr std::size_t header_read_slack = 1024;
 // How long a connection closing with request bytes unread keeps reading (and dropping) them,
 // so that its last answer is not destroyed by a reset (nginx's lingering close).
 constexpr double linger_seconds = 1.0;
-
-bool is_host_char(unsigned char c) {
-    // RFC 3986 reg-name, IP-literal and port: unreserved, sub-delims, pct-encoded, ':', '[', ']'.
-    return std::isalnum(c) || std::strchr("-._~!$&'()*+,;=%:[]", c) != nullptr;
-}
 
 class Connection final : public detail::RequestSource, public detail::BodySink {
 public:
@@ -330,9 +324,7 @@ int Connection::check_head() {
     if (fields > options_.max_headers) return 431;
     // RFC 9112 §3.2: exactly one Host in HTTP/1.1, never two, and a valid one.
     if (hosts > 1 || (hosts == 0 && head.version() >= 11)) return 400;
-    if (!std::all_of(host.begin(), host.end(), [](char c) { return is_host_char(static_cast<unsigned char>(c)); })) {
-        return 400;
-    }
+    if (!detail::is_host_field(host)) return 400;
     if (transfer_encoding) {
         // RFC 9112 §6.1 and §6.3: the body's length is reliable only when chunked is the last
         // coding, applied once, in HTTP/1.1, without Content-Length; a coding before it that we
@@ -340,13 +332,14 @@ int Connection::check_head() {
         if (head.version() < 11 || parser_->content_length()) return 400;
         std::size_t codings = 0, chunked = 0;
         bool last_chunked = false;
+        // "chunked" exactly: it takes no parameters, so "chunked;q=1" is some other coding.
         for (const auto& f : head) {
             if (f.name() != bhttp::field::transfer_encoding) continue;
-            for (const auto coding : bhttp::token_list(f.value())) {
+            detail::for_each_list_element(f.value(), [&](std::string_view coding) {
                 ++codings;
                 last_chunked = beast::iequals(coding, "chunked");
                 chunked += last_chunked;
-            }
+            });
         }
         if (!last_chunked || chunked != 1) return 400;
         if (codings > 1) return 501;

@@ -12,6 +12,7 @@
 #include <geventpp/ws/websocket.hpp>
 #include <optional>
 
+#include "../http/detail/field_syntax.hpp"
 #include "detail/impl.hpp"
 
 namespace gev::http {
@@ -36,14 +37,7 @@ bool has_token(std::string_view list, std::string_view token) {
 // The first of ours the client offered (Sec-WebSocket-Protocol), or "".
 std::string choose_subprotocol(const std::vector<std::string>& ours, std::string_view offered) {
     std::vector<std::string_view> theirs;
-    while (!offered.empty()) {
-        const auto comma = offered.find(',');
-        auto item = offered.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-        if (!item.empty()) theirs.push_back(item);
-        offered = comma == std::string_view::npos ? std::string_view{} : offered.substr(comma + 1);
-    }
+    http::detail::for_each_list_element(offered, [&](std::string_view p) { theirs.push_back(p); });
     for (const auto& p : ours) {
         if (std::find(theirs.begin(), theirs.end(), p) != theirs.end()) return p;
     }

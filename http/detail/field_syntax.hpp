@@ -17,6 +17,25 @@ bool is_token(std::string_view s) noexcept;
 // 0x80 up (obs-text) are allowed.
 bool is_field_value(std::string_view s) noexcept;
 
+// RFC 9110 §7.2 Host: uri-host [ ":" port ] — an IPv6 literal in brackets, an IPv4 address or a
+// reg-name (unreserved, sub-delims, %XX), then digits after a colon. Empty is valid.
+bool is_host_field(std::string_view s) noexcept;
+
+// Calls fn(element) for each element of a comma-separated list (RFC 9110 §5.6.1): optional
+// whitespace trimmed, empty elements skipped.
+template <class F>
+void for_each_list_element(std::string_view list, F&& fn) {
+    for (;;) {
+        const auto comma = list.find(',');
+        auto element = list.substr(0, comma);
+        while (!element.empty() && (element.front() == ' ' || element.front() == '\t')) element.remove_prefix(1);
+        while (!element.empty() && (element.back() == ' ' || element.back() == '\t')) element.remove_suffix(1);
+        if (!element.empty()) fn(element);
+        if (comma == std::string_view::npos) return;
+        list.remove_prefix(comma + 1);
+    }
+}
+
 // `s` for an error message: its first `most` bytes, control characters escaped (\x0d), so the
 // message stays one line.
 std::string printable(std::string_view s, std::size_t most);

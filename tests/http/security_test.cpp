@@ -388,6 +388,13 @@ TEST_CASE("transfer_encoding_not_ending_in_chunked_gets_400_and_its_body_never_r
             CHECK_MESSAGE(count(r, "HTTP/1.1 ") == 1, te);
             CHECK(has(r, "Connection: close\r\n"));
         }
+        // chunked with a parameter, or followed by more than whitespace, is another coding, even
+        // when what follows is a valid chunked body.
+        for (const char* te : {"chunked;q=1", "chunked ;a=b", "chunked x"}) {
+            auto r = roundtrip(port, std::string("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ") + te +
+                                         "\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+            CHECK_MESSAGE(starts_with(r, "HTTP/1.1 400 Bad Request\r\n"), te);
+        }
         // Two fields, the last coding chunked but applied twice or after gzip.
         auto twice = roundtrip(port,
                                "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n"
@@ -415,9 +422,15 @@ TEST_CASE("http_1_1_without_exactly_one_valid_host_gets_400") {
         CHECK(starts_with(roundtrip(port, "GET /hello HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"), "HTTP/1.0 400"));
         CHECK(starts_with(roundtrip(port, "GET /hello HTTP/1.1\r\nHost: a b\r\n\r\n"), "HTTP/1.1 400"));
         CHECK(starts_with(roundtrip(port, "GET /hello HTTP/1.1\r\nHost: a/b\r\n\r\n"), "HTTP/1.1 400"));
-        CHECK(starts_with(roundtrip(port, "GET /hello HTTP/1.1\r\nHost: a@b\r\n\r\n"), "HTTP/1.1 400"));
+        // RFC 9110 §7.2's grammar, not only its characters: uri-host [":" port].
+        for (const char* host : {"a@b", "example.com:80x", "a:b:c", "[::1", "[::1]x", "[]", "%zz", "a%2", "a:8:0"}) {
+            CHECK_MESSAGE(
+                starts_with(roundtrip(port, std::string("GET /hello HTTP/1.1\r\nHost: ") + host + "\r\n\r\n"),
+                            "HTTP/1.1 400"),
+                host);
+        }
         CHECK(starts_with(roundtrip(port, "GET /hello HTTP/1.0\r\n\r\n"), "HTTP/1.0 200 OK\r\n"));
-        for (const char* host : {"example.com", "127.0.0.1:8080", "[::1]:80", ""}) {
+        for (const char* host : {"example.com", "127.0.0.1:8080", "[::1]:80", "[::ffff:1.2.3.4]", "a%2Eb", "x:", ""}) {
             CHECK_MESSAGE(starts_with(roundtrip(port, std::string("GET /hello HTTP/1.1\r\nHost: ") + host +
                                                           "\r\nConnection: close\r\n\r\n"),
                                       "HTTP/1.1 200 OK\r\n"),
