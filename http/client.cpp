@@ -62,7 +62,14 @@ bhttp::request<bhttp::string_body> make_request(std::string_view method, const U
     bool authorization = false;
     for (const auto& [name, value] : headers) {
         detail::check_field("Session::request", name, value);
-        if (bhttp::string_to_field(name) == bhttp::field::authorization) authorization = true;
+        const auto field = bhttp::string_to_field(name);
+        if (field == bhttp::field::content_length || field == bhttp::field::transfer_encoding) {
+            // Set beside the length the client writes, it would frame the body two ways at once
+            // (Transfer-Encoding: gzip and Content-Length: 1): the server and a proxy may disagree.
+            throw std::invalid_argument("Session::request: " + std::string(name) +
+                                        " is the client's to set (it frames the body it sends); leave it out");
+        }
+        if (field == bhttp::field::authorization) authorization = true;
     }
     bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method), u.target, 11);
     req.method_string(method);
