@@ -3,6 +3,9 @@
 #include <boost/beast/http/read.hpp>
 #include <geventpp/http/client.hpp>
 #include <geventpp/net/error.hpp>
+#include <iterator>
+
+#include "detail/trailer.hpp"
 
 namespace gev::http::detail {
 
@@ -65,7 +68,10 @@ void ResponseReader::read_header() {
         bhttp::read_header(sock_, buffer_, *parser_, ec);
         if (ec) fail(ec, "reading the response header");
         const int s = status();
-        if (s < 100 || s > 199 || s == 101) return;
+        if (s < 100 || s > 199 || s == 101) {
+            header_fields_ = static_cast<std::size_t>(std::distance(header().begin(), header().end()));
+            return;
+        }
         // An interim response (103 Early Hints, a 100 Continue we did not ask for): the final
         // one follows on the same connection.
         if (++informational_ > limits_.max_informational) {
@@ -88,6 +94,7 @@ std::size_t ResponseReader::read_some(char* data, std::size_t size) {
         const std::size_t got = size - p.get().body().size;
         if (got) return got;
     }
+    if (p.chunked()) drop_trailer(p.get(), header_fields_);
     return 0;
 }
 

@@ -24,6 +24,7 @@
 
 #include "detail/field_syntax.hpp"
 #include "detail/http_date.hpp"
+#include "detail/trailer.hpp"
 
 namespace gev::http {
 
@@ -377,13 +378,9 @@ std::size_t Connection::read_body_some(char* out, std::size_t n) {
         }
         if (ec == bhttp::error::need_buffer) ec = {};
         if (ec && ec != bhttp::error::need_more) body_failed(ec);
-        if (parser_->is_done() && parser_->chunked()) {
-            // The trailer fields follow the header's; their section has the chunk line's bound.
-            std::size_t trailer = 0, i = 0;
-            for (const auto& f : head) {
-                if (i++ >= head_fields_) trailer += f.name_string().size() + f.value().size() + 4;
-            }
-            if (trailer > options_.max_chunk_line) body_failed(bhttp::error::buffer_overflow);
+        if (parser_->is_done() && parser_->chunked() &&
+            detail::drop_trailer(head, head_fields_) > options_.max_chunk_line) {
+            body_failed(bhttp::error::buffer_overflow);  // the trailer has the chunk line's bound
         }
         const std::size_t got = n - head.body().size;
         if (got || parser_->is_done()) return got;

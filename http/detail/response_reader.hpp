@@ -36,7 +36,8 @@ public:
 
     // Reads up to the end of the final response's header.
     void read_header();
-    // Up to `size` bytes of the body into `data`; 0 at its end.
+    // Up to `size` bytes of the body into `data`; 0 at its end, when a chunked body's trailer
+    // fields have been dropped.
     std::size_t read_some(char* data, std::size_t size);
     // The rest of the body.
     std::string read_body();
@@ -58,6 +59,7 @@ private:
     ResponseLimits limits_;
     bool head_;
     int informational_ = 0;
+    std::size_t header_fields_ = 0;  // of the final response (its trailer's come after them)
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
 };

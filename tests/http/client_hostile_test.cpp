@@ -385,6 +385,27 @@ TEST_CASE("a_line_header_or_trailer_that_never_ends_cannot_grow_the_client_s_mem
     });
 }
 
+TEST_CASE("trailer_fields_never_pass_for_header_fields") {
+    with_hostile(
+        [](Conn& c, int) {
+            for (int i = 0; i < 2; ++i) {
+                c.next_request();
+                c.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nSet-Cookie: a=b\r\n\r\n");
+            }
+            c.drain();
+        },
+        [](Hostile& h) {
+            gev::http::Session s;
+            const auto r = s.get(h.base() + "/");
+            CHECK(r.body == "ok");
+            CHECK(r.header("Set-Cookie").empty());
+            auto stream = s.open("GET", h.base() + "/");
+            while (stream.read_some()) {
+            }
+            CHECK(stream.headers().find("Set-Cookie") == stream.headers().end());
+        });
+}
+
 // --- 10. Interim 1xx responses ------------------------------------------------------------------
 
 TEST_CASE("interim_1xx_responses_are_skipped_and_the_next_request_gets_its_own_answer") {
