@@ -4,8 +4,9 @@
 //
 // stop(timeout) stops taking new work at once, lets handlers finish for up to `timeout`
 // (ServerOptions::stop_timeout by default), then kills the rest; it may be called from a
-// handler. serve_forever() returns once stop() finished. A server belongs to the hub that
-// started it.
+// handler. serve_forever() returns once stop() finished. A gev::Timeout of the caller's (or a
+// kill) that fires during the wait raises from stop(), which still kills the handlers left and
+// leaves the server stopped. A server belongs to the hub that started it.
 #pragma once
 
 #include <cstddef>

@@ -121,7 +121,8 @@ public:
     // A ping; the pong is consumed by whoever is in receive().
     void ping(std::string_view payload = {});
     // Starts the closing handshake and waits (up to Options::close_timeout) for it to finish.
-    // Closing a closed connection does nothing.
+    // Closing a closed connection does nothing. A gev::Timeout of the caller's that fires first
+    // raises as itself, the connection closed (1006).
     void close(std::uint16_t code = normal, std::string_view reason = {});
 
     // No more messages can be sent or received.
