@@ -1,8 +1,16 @@
 #include "detail/http_date.hpp"
 
+#include <cstdio>
 #include <ctime>
 
 namespace gev::http::detail {
+
+namespace {
+// English names whatever the locale (strftime's %a and %b follow LC_TIME): RFC 9110 §5.6.7.
+constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+}  // namespace
 
 const std::string& http_date() {
     thread_local std::time_t cached_at = 0;
@@ -13,7 +21,8 @@ const std::string& http_date() {
         std::tm tm{};
         ::gmtime_r(&now, &tm);
         char buf[64];
-        std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
+                      months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
         cached = buf;
     }
     return cached;
@@ -24,7 +33,8 @@ std::string log_date() {
     std::tm tm{};
     ::gmtime_r(&now, &tm);
     char buf[64];
-    std::strftime(buf, sizeof buf, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+    std::snprintf(buf, sizeof buf, "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday, months[tm.tm_mon],
+                  tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
     return buf;
 }
 

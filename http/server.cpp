@@ -82,6 +82,8 @@ private:
     [[gnu::noinline]] bool read_header();
     // The status to refuse a parsed head with (framing, Host, path), or 0.
     int check_head();
+    // An absolute-form target made origin-form (its authority the Host), or the status to refuse it.
+    int take_absolute_form();
     // Runs the handler on the request read and sends its answer; false when the connection
     // should close. The frame a handler runs in: a WebSocket handler parks in it for hours, so
     // what only comes before or after the handler stays out of it (see docs/stacks.md).
@@ -127,7 +129,9 @@ private:
     unsigned version_ = 11;
     bool head_ = false;
     bool keep_alive_ = true;
+    bool expects_continue_ = false;  // an HTTP/1.1 request with Expect: 100-continue
     bool continue_sent_ = false;
+    bool started_ = false;  // the head of a streamed response is out
     Fault fault_ = Fault::none;
     Framing framing_ = Framing::none;  // of the streamed response
     std::uint64_t length_left_ = 0;    // of a streamed response with a declared Content-Length
@@ -154,6 +158,7 @@ bool Connection::serve_one() {
     // keep_alive() looks the header up and walks its tokens again (~500 instructions).
     keep_alive_ = parser_->keep_alive();
     continue_sent_ = false;
+    started_ = false;
     fault_ = Fault::none;
     framing_ = Framing::none;
     sent_body_ = 0;
@@ -215,7 +220,7 @@ bool Connection::serve_one() {
     }
     if (parser_->is_done()) return keep_alive_;
     // Whatever the handler left of the body must go before the next request.
-    if (keep_alive_ && !(head[bhttp::field::expect] == "100-continue" && !continue_sent_) && drain_body()) {
+    if (keep_alive_ && !(expects_continue_ && !continue_sent_) && drain_body()) {
         return true;
     }
     linger();
@@ -304,6 +309,28 @@ bool Connection::read_header() {
     return true;
 }
 
+int Connection::take_absolute_form() {
+    auto& head = parser_->get();
+    const std::string_view target = head.target();
+    if (!target.empty() && (target.front() == '/' || target == "*")) return 0;  // origin-form, asterisk-form
+    // RFC 9112 §3.2.2: what a client sends a proxy; its authority replaces Host, and the handler
+    // sees the path. Anything else (authority-form, a relative path) is not a request-target here.
+    const auto scheme_end = target.find("://");
+    if (scheme_end == std::string_view::npos) return 400;
+    const auto scheme = target.substr(0, scheme_end);
+    if (!beast::iequals(scheme, "http") && !beast::iequals(scheme, "https")) return 400;
+    const auto rest = target.substr(scheme_end + 3);
+    const auto path_at = rest.find_first_of("/?");
+    const auto authority = rest.substr(0, path_at);
+    if (authority.empty() || !detail::is_host_field(authority)) return 400;  // no userinfo either
+    const std::string host(authority);
+    std::string path = path_at == std::string_view::npos ? "/" : std::string(rest.substr(path_at));
+    if (path.front() == '?') path.insert(0, "/");
+    head.target(path);
+    head.set(bhttp::field::host, host);
+    return 0;
+}
+
 int Connection::check_head() {
     const auto& head = parser_->get();
     if (head.target().size() + head.method_string().size() + 10 > options_.max_request_line) return 414;
@@ -312,6 +339,7 @@ int Connection::check_head() {
     std::size_t fields = 0, hosts = 0;
     bool transfer_encoding = false;
     std::string_view host;
+    expects_continue_ = false;
     for (const auto& f : head) {
         ++fields;
         if (f.name() == bhttp::field::host) {
@@ -319,6 +347,11 @@ int Connection::check_head() {
             host = f.value();
         } else if (f.name() == bhttp::field::transfer_encoding) {
             transfer_encoding = true;
+        } else if (f.name() == bhttp::field::expect && head.version() >= 11) {
+            // RFC 9110 §10.1.1: case-insensitive, in any Expect line.
+            detail::for_each_list_element(f.value(), [&](std::string_view e) {
+                expects_continue_ |= beast::iequals(e, "100-continue");
+            });
         }
     }
     head_fields_ = fields;
@@ -345,6 +378,7 @@ int Connection::check_head() {
         if (!last_chunked || chunked != 1) return 400;
         if (codings > 1) return 501;
     }
+    if (const int status = take_absolute_form()) return status;
     // A NUL in the decoded path would cut it short wherever it meets the C library (a file
     // name checked as "x.txt\0.png" opens "x.txt").
     const auto target = head.target();
@@ -361,7 +395,8 @@ void Connection::read_body(const std::function<void(std::string_view)>& sink) {
 std::size_t Connection::read_body_some(char* out, std::size_t n) {
     if (parser_->is_done()) return 0;
     auto& head = parser_->get();
-    if (!continue_sent_ && version_ == 11 && head[bhttp::field::expect] == "100-continue") {
+    // The client holds the body back until told to go on; never once a final response has started.
+    if (expects_continue_ && !continue_sent_ && !started_) {
         continue_sent_ = true;
         send(boost::asio::buffer("HTTP/1.1 100 Continue\r\n\r\n"sv));
     }
@@ -567,6 +602,7 @@ void Connection::start_stream(Response& r) {
         if (!head_) keep_alive_ = false;  // HTTP/1.0: the end of the body is the end of the connection
     }
     length_left_ = declared;
+    started_ = true;
     send(boost::asio::buffer(put_head(status, r.headers(), framing_, declared, "text/html; charset=utf-8")));
     r.mark_started();
 }

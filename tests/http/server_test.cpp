@@ -1,9 +1,15 @@
 // Black-box tests of the HTTP server: exact bytes in, status lines and headers out.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <clocale>
+#include <cstdlib>
+#include <filesystem>
 #include <geventpp/geventpp.hpp>
 #include <geventpp/http/router.hpp>
 #include <geventpp/http/server.hpp>
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -57,6 +63,12 @@ gev::http::App demo_app() {
             r.write("tick\n");
             gev::sleep(5ms);
         }
+    });
+    app.get("/host", [](Request& q) { return std::string(q.header("Host")) + " " + std::string(q.path()); });
+    // Starts its response, then reads the body: no 100 Continue may follow the head.
+    app.post("/write-then-read", [](Request& q, Response& r) {
+        r.write("head out;");
+        r.write(std::to_string(q.body().size()));
     });
     app.get("/cookie", [](Request& q, Response& r) {
         r.set_cookie("seen", "yes", "Path=/");
@@ -170,6 +182,70 @@ TEST_CASE("request_bodies_plain_chunked_with_trailers_and_expect_continue") {
         for (std::string p; !(p = s.recv(65536)).empty();) rest += p;
         CHECK(rest.substr(rest.size() - 1) == "4");
     });
+}
+
+TEST_CASE("expect_100_continue_is_case_insensitive_in_any_expect_line_and_never_follows_a_started_response") {
+    with_server([](auto port) {
+        for (const char* expect : {"Expect: 100-Continue\r\n", "Expect: 100-continue, x\r\n",
+                                   "Expect: x\r\nExpect: 100-CONTINUE\r\n"}) {
+            auto s = gev::net::create_connection("127.0.0.1", port, 2.0);
+            s.sendall(std::string("POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n") + expect +
+                      "Connection: close\r\n\r\n");
+            CHECK_MESSAGE(starts_with(s.recv(1000), "HTTP/1.1 100 Continue\r\n\r\n"), expect);
+            s.sendall("data");
+            std::string rest;
+            for (std::string p; !(p = s.recv(65536)).empty();) rest += p;
+            CHECK(rest.substr(rest.size() - 1) == "4");
+        }
+        // The client sent the body without waiting: the 100 must not land inside the chunked body.
+        auto r = roundtrip(port,
+                           "POST /write-then-read HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                           "Expect: 100-continue\r\nConnection: close\r\n\r\ndata");
+        CHECK(starts_with(r, "HTTP/1.1 200 OK\r\n"));
+        CHECK_FALSE(has(r, "100 Continue"));
+        CHECK(has(r, "9\r\nhead out;\r\n1\r\n4\r\n0\r\n\r\n"));
+    });
+}
+
+TEST_CASE("an_absolute_form_target_is_served_as_its_path_with_its_authority_as_host") {
+    with_server([](auto port) {
+        // RFC 9112 §3.2.2: accepted, and the target's authority wins over Host.
+        auto r = roundtrip(port, "GET http://a.example:8080/host?x=1 HTTP/1.1\r\nHost: b.example\r\nConnection: close\r\n\r\n");
+        CHECK(starts_with(r, "HTTP/1.1 200 OK\r\n"));
+        CHECK(r.substr(r.size() - 20) == "a.example:8080 /host");
+        auto upper = roundtrip(port, "GET HTTP://a/hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+        CHECK(upper.substr(upper.size() - 13) == "Hello, World!");
+        for (const char* target : {"ftp://a/hello", "http://u@a/hello", "http:///hello", "hello", "a.example:80",
+                                   "http://a:8x/hello"}) {
+            CHECK_MESSAGE(starts_with(roundtrip(port, std::string("GET ") + target + " HTTP/1.1\r\nHost: a\r\n\r\n"),
+                                      "HTTP/1.1 400 Bad Request\r\n"),
+                          target);
+        }
+    });
+}
+
+TEST_CASE("the_date_header_is_imf_fixdate_in_english_whatever_the_locale") {
+    // A German LC_TIME, built for this test (strftime's %a and %b would give "Mi" and "Dez").
+    const auto dir = std::filesystem::temp_directory_path() / ("gev-locale-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto made = std::system(("localedef -i de_DE -f UTF-8 " + (dir / "de_DE.UTF-8").string() + " >/dev/null 2>&1").c_str());
+    MESSAGE("localedef: " << made);
+    ::setenv("LOCPATH", dir.c_str(), 1);
+    REQUIRE(std::setlocale(LC_TIME, "de_DE.UTF-8") != nullptr);
+    with_server([](auto port) {
+        gev::sleep(1100ms);  // the date is cached for a second: let it be made anew under this locale
+        auto r = roundtrip(port, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        const auto at = r.find("Date: ");
+        REQUIRE(at != std::string::npos);
+        const auto date = r.substr(at + 6, r.find("\r\n", at) - at - 6);
+        CHECK_MESSAGE(std::regex_match(date, std::regex("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} "
+                                                        "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                                                        "[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT")),
+                      date);
+    });
+    std::setlocale(LC_TIME, "C");
+    ::unsetenv("LOCPATH");
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("routes_queries_cookies_404_405_abort_and_redirect") {
