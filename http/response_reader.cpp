@@ -38,7 +38,9 @@ bool ResponseReader::got_some() const noexcept {
 }
 
 bool ResponseReader::reusable() const noexcept {
-    return parser_->is_done() && parser_->get().keep_alive() && buffer_.size() == 0 && status() != 101;
+    // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing: close after it.
+    const bool framing_ok = parser_->get().version() >= 11 || !parser_->chunked();
+    return parser_->is_done() && parser_->get().keep_alive() && framing_ok && buffer_.size() == 0 && status() != 101;
 }
 
 void ResponseReader::fail(boost::system::error_code ec, const char* reading) const {

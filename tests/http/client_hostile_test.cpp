@@ -406,6 +406,23 @@ TEST_CASE("trailer_fields_never_pass_for_header_fields") {
         });
 }
 
+TEST_CASE("a_chunked_http_1_0_response_is_never_pooled") {
+    with_hostile(
+        [](Conn& c, int) {
+            while (!c.next_request().empty()) {
+                c.send("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "2\r\nok\r\n0\r\n\r\n");
+            }
+        },
+        [](Hostile& h) {
+            // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing; close after it.
+            gev::http::Session s;
+            CHECK(s.get(h.base() + "/1").body == "ok");
+            CHECK(s.get(h.base() + "/2").body == "ok");
+            CHECK(h.connections == 2);
+        });
+}
+
 // --- 10. Interim 1xx responses ------------------------------------------------------------------
 
 TEST_CASE("interim_1xx_responses_are_skipped_and_the_next_request_gets_its_own_answer") {
