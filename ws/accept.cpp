@@ -30,6 +30,40 @@ bool same_origin(std::string_view origin, std::string_view host) {
     return scheme != std::string_view::npos && boost::beast::iequals(origin.substr(scheme + 3), host);
 }
 
+// RFC 6455 §4.2.1: a key is 16 bytes, base64-encoded — 22 characters of the alphabet and "=="
+// (Node's ws checks the same).
+bool is_websocket_key(std::string_view key) {
+    constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    return key.size() == 24 && key.substr(22) == "==" &&
+           key.substr(0, 22).find_first_not_of(alphabet) == std::string_view::npos;
+}
+
+// Whether a permessage-deflate offer asks for server_max_window_bits=8 (quoted or not).
+bool asks_for_8_bit_window(std::string_view offer) {
+    for (auto semi = offer.find(';'); semi != std::string_view::npos; semi = offer.find(';')) {
+        offer.remove_prefix(semi + 1);
+        std::string param;
+        for (char c : offer.substr(0, offer.find(';'))) {
+            if (c != ' ' && c != '\t' && c != '"') param += c;
+        }
+        if (boost::beast::iequals(param, "server_max_window_bits=8")) return true;
+    }
+    return false;
+}
+
+// The extension offers we can take as they are: zlib has no 8-bit window, so Beast would answer
+// server_max_window_bits=8 with 9, larger than offered, which RFC 7692 §7.1.2.1 forbids; such an
+// offer is declined (left out) instead.
+std::string acceptable_offers(std::string_view offers) {
+    std::string out;
+    http::detail::for_each_list_element(offers, [&](std::string_view offer) {
+        if (asks_for_8_bit_window(offer)) return;
+        if (!out.empty()) out += ", ";
+        out += offer;
+    });
+    return out;
+}
+
 bool has_token(std::string_view list, std::string_view token) {
     return bhttp::token_list(list).exists(token);
 }
@@ -70,6 +104,9 @@ std::shared_ptr<ws::WebSocket> Request::websocket(const ws::Options& options) {
         return nullptr;
     }
     if (header("Sec-WebSocket-Key").empty()) abort(400, "Missing Sec-WebSocket-Key.");
+    if (!is_websocket_key(header("Sec-WebSocket-Key"))) {
+        abort(400, "Sec-WebSocket-Key is not 16 bytes, base64-encoded (RFC 6455 section 4.2.1).");
+    }
     if (header("Sec-WebSocket-Version") != "13") {
         throw HTTPError(426, "Unsupported WebSocket version; this server speaks 13.",
                         {{"Sec-WebSocket-Version", "13"}});
@@ -78,7 +115,13 @@ std::shared_ptr<ws::WebSocket> Request::websocket(const ws::Options& options) {
     if (options.check_origin && !options.check_origin(header("Origin"))) abort(403, "Origin not allowed.");
 
     bhttp::request<bhttp::empty_body> req(bhttp::verb::get, target_, version_);
-    for (const auto& f : headers_) req.insert(f.name_string(), f.value());
+    for (const auto& f : headers_) {
+        if (f.name() == bhttp::field::sec_websocket_extensions) {
+            if (const auto offers = acceptable_offers(f.value()); !offers.empty()) req.insert(f.name(), offers);
+        } else {
+            req.insert(f.name_string(), f.value());
+        }
+    }
     const auto subprotocol = choose_subprotocol(options.subprotocols, header("Sec-WebSocket-Protocol"));
 
     auto upgrade = std::make_shared<Upgrade>();

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/http/message.hpp>
 #include <cctype>
@@ -84,7 +85,20 @@ std::shared_ptr<WebSocket> connect(std::string_view url, const Options& options,
             }
             throw HandshakeError(0, "WebSocket handshake with " + peer + " failed: " + ec.message());
         }
-        impl->subprotocol = std::string(res[bhttp::field::sec_websocket_protocol]);
+        // RFC 6455 §4.1: a subprotocol or an extension the client did not offer fails the
+        // connection (Beast takes whatever the 101 says).
+        const std::string_view chosen = res[bhttp::field::sec_websocket_protocol];
+        if (!chosen.empty() &&
+            std::find(options.subprotocols.begin(), options.subprotocols.end(), chosen) == options.subprotocols.end()) {
+            throw HandshakeError(101, "WebSocket handshake with " + peer + ": the server chose the subprotocol '" +
+                                          http::detail::printable(chosen, 80) + "', which was not offered");
+        }
+        const std::string_view extensions = res[bhttp::field::sec_websocket_extensions];
+        if (!extensions.empty() && !options.permessage_deflate) {
+            throw HandshakeError(101, "WebSocket handshake with " + peer + ": the server accepted the extension '" +
+                                          http::detail::printable(extensions, 80) + "', which was not offered");
+        }
+        impl->subprotocol = std::string(chosen);
         return std::make_shared<WebSocket>(std::move(impl));
     } catch (const Timeout::Expired& e) {
         if (!e.is(deadline)) throw;

@@ -1,12 +1,16 @@
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/beast/websocket/detail/utf8_checker.hpp>
 #include <geventpp/net/error.hpp>
 #include <geventpp/runtime/detail/park.hpp>
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/hub.hpp>
 #include <geventpp/runtime/timeout.hpp>
 #include <geventpp/ws/websocket.hpp>
+#include <stdexcept>
+#include <system_error>
 
 #include "detail/impl.hpp"
 
@@ -41,6 +45,27 @@ void teardown(boost::beast::role_type, Transport& transport, boost::system::erro
 
 namespace {
 
+// A code an endpoint may put in a close frame (RFC 6455 §7.4 and IANA's registry): 1005, 1006
+// and 1015 only report, 1004 and 1016–2999 are reserved, and there are none below 1000 or from
+// 5000 up.
+bool sendable_close_code(std::uint16_t c) {
+    return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999);
+}
+
+bool is_utf8(std::string_view s) {
+    // Beast's checker (eight ASCII bytes a step), which does not take an empty view's null pointer.
+    return s.empty() || bws::detail::check_utf8(s.data(), s.size());
+}
+
+// The reason, cut to the 123 bytes a close frame holds without splitting a UTF-8 character.
+std::string_view close_reason_text(std::string_view r) {
+    constexpr std::size_t most = 123;
+    if (r.size() <= most) return r;
+    std::size_t n = most;
+    while (n > 0 && (static_cast<unsigned char>(r[n]) & 0xc0) == 0x80) --n;  // r[n] continues a character
+    return r.substr(0, n);
+}
+
 // The close code a failed read leaves (RFC 6455 section 7.4.1).
 std::uint16_t failure_code(const boost::system::error_code& ec) {
     if (ec == bws::error::message_too_big) return too_big;
@@ -74,16 +99,21 @@ WebSocket::Impl::Impl(net::Socket s, std::string rest, const Options& o, boost::
 void WebSocket::Impl::fail(std::uint16_t c, std::string_view r) {
     if (closing) return;
     closing = true;
-    r = r.substr(0, 123);
+    r = close_reason_text(r);
     if (write_lock.acquire(false)) {  // no frame half written: a close frame can go out
         std::lock_guard held(write_lock, std::adopt_lock);
+        std::string payload{char(c >> 8), char(c & 0xff)};
+        payload += r;
         std::string frame{char(0x88)};
         const bool masked = role == boost::beast::role_type::client;
-        frame += char((masked ? 0x80 : 0) | (2 + r.size()));
-        if (masked) frame.append(4, '\0');  // a zero key leaves the payload as it is
-        frame += char(c >> 8);
-        frame += char(c & 0xff);
-        frame += r;
+        frame += char((masked ? 0x80 : 0) | payload.size());
+        if (masked) {  // RFC 6455 §5.3: a key from a strong source of entropy
+            char key[4];
+            if (::getrandom(key, sizeof key, 0) != sizeof key) throw std::system_error(errno, std::generic_category());
+            frame.append(key, sizeof key);
+            for (std::size_t i = 0; i < payload.size(); ++i) payload[i] ^= key[i % 4];
+        }
+        frame += payload;
         try {
             Timeout::within(close_timeout, [&] { sock.sendall(frame); });
         } catch (const net::SocketError&) {
@@ -116,7 +146,7 @@ void WebSocket::Impl::close_handshake(std::uint16_t c, std::string_view r) {
     try {
         Timeout::within(close_timeout, [&] {
             bws::close_reason why(c);
-            r = r.substr(0, why.reason.max_size());
+            r = close_reason_text(r);
             why.reason = bws::reason_string(r.data(), r.size());
             ws.close(why, ec);
         });
@@ -132,6 +162,10 @@ void WebSocket::Impl::close_handshake(std::uint16_t c, std::string_view r) {
 }
 
 void WebSocket::Impl::send(std::string_view data, bool binary) {
+    if (!binary && !is_utf8(data)) {
+        throw std::invalid_argument("WebSocket::send: the text is not valid UTF-8 (RFC 6455 §8.1: a peer fails the "
+                                    "connection with 1007); send bytes with send_binary()");
+    }
     std::optional<Timeout> bound;
     if (send_timeout.count() > 0) bound.emplace(send_timeout);
     std::lock_guard lock(write_lock);
@@ -247,17 +281,24 @@ void WebSocket::ping(std::string_view payload) {
 }
 
 void WebSocket::close(std::uint16_t code, std::string_view reason) {
+    if (!sendable_close_code(code)) {
+        throw std::invalid_argument("WebSocket::close: " + std::to_string(code) +
+                                    " may not be sent in a close frame (RFC 6455 §7.4: 1005, 1006 and 1015 only "
+                                    "report; use 1000-1003, 1007-1014 or 3000-4999)");
+    }
+    if (!is_utf8(reason)) throw std::invalid_argument("WebSocket::close: the reason is not valid UTF-8");
+    reason = close_reason_text(reason);
     auto& o = *impl_;
     if (o.closing) {
         o.done.wait(o.close_timeout);
         return;
     }
     if (!o.receiving) {
-        o.close_handshake(code, reason.substr(0, 123));
+        o.close_handshake(code, reason);
         return;
     }
     // Another greenlet is reading: it runs the handshake, as the only reader of the stream.
-    o.close_request = std::make_unique<std::pair<std::uint16_t, std::string>>(code, reason.substr(0, 123));
+    o.close_request = std::make_unique<std::pair<std::uint16_t, std::string>>(code, reason);
     if (o.reader_parked) o.receiver->interrupt(std::make_exception_ptr(detail::CloseRequested{}));
     if (!o.done.wait(o.close_timeout)) o.finish(abnormal);
 }

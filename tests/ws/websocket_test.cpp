@@ -1,6 +1,8 @@
 // WebSocket server and client: the API, the protocol's rules, and hostile peers.
 #include <doctest/doctest.h>
+#include <sys/socket.h>
 
+#include <boost/beast/websocket/detail/hybi13.hpp>
 #include <geventpp/geventpp.hpp>
 #include <string>
 #include <type_traits>
@@ -435,6 +437,119 @@ TEST_CASE("broken_upgrades_get_http_errors") {
         CHECK(starts_with(plain, "HTTP/1.1 400"));
         const auto [s, refused] = wstest::open(port, "/proto", "Origin: http://evil\r\n");
         CHECK(starts_with(refused, "HTTP/1.1 403"));
+        // RFC 6455 §4.2.1: the key is 16 bytes, base64-encoded; anything else is our own 400.
+        for (const char* key : {"abc", "!!!!!!!!!!!!!!!!!!!!!!==", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                                "dGhlIHNhbXBsZSBub25jZQ=", "dGhlIHNhbXBsZSBub25jZQ=x"}) {
+            const auto bad = roundtrip(port, std::string("GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                                                         "Connection: Upgrade, close\r\nSec-WebSocket-Key: ") +
+                                                 key + "\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            CHECK_MESSAGE(starts_with(bad, "HTTP/1.1 400 Bad Request\r\n"), key);
+            CHECK_MESSAGE(has(bad, "Date: "), key);
+            CHECK_MESSAGE(has(bad, "Sec-WebSocket-Key is not 16 bytes"), key);
+        }
+    });
+}
+
+TEST_CASE("an_offer_of_an_8_bit_window_is_declined_not_answered_with_a_larger_one") {
+    with_server([](std::uint16_t port) {
+        auto [s, head] = wstest::open(port, "/echo",
+                                      "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=8\r\n");
+        CHECK(starts_with(head, "HTTP/1.1 101"));
+        CHECK_FALSE(has(head, "Sec-WebSocket-Extensions"));
+        auto [q, quoted] = wstest::open(
+            port, "/echo",
+            "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=\"8\", permessage-deflate\r\n");
+        CHECK(has(quoted, "Sec-WebSocket-Extensions: permessage-deflate\r\n"));  // the second offer
+    });
+}
+
+TEST_CASE("what_a_sender_may_not_send_is_refused_at_the_call") {
+    with_server([](std::uint16_t port) {
+        auto ws = gev::ws::connect(url(port, "/echo"));
+        // RFC 6455 §8.1: text is UTF-8.
+        CHECK_THROWS_AS(ws->send("\xff"), std::invalid_argument);
+        CHECK_THROWS_AS(ws->send("ok\xc3"), std::invalid_argument);
+        ws->send("caf\xc3\xa9");
+        CHECK(ws->receive()->data == "caf\xc3\xa9");
+        ws->send_binary("\xff");
+        CHECK(ws->receive()->data == "\xff");
+        // §7.4: codes that only report, reserved ones, and none outside 1000-4999.
+        for (const std::uint16_t code : {0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535}) {
+            CHECK_THROWS_AS_MESSAGE(ws->close(code), std::invalid_argument, code);
+        }
+        CHECK_THROWS_AS(ws->close(1000, "\xc3"), std::invalid_argument);
+        CHECK_FALSE(ws->closed());
+        // §5.5.1: the reason is cut to 123 bytes at a character boundary, never inside one.
+        ws->close(3000, std::string(122, 'a') + "\xc3\xa9");
+        REQUIRE(seen->done.wait(2.0));
+        CHECK(seen->code == 3000);
+        CHECK(seen->reason == std::string(122, 'a'));
+    });
+}
+
+// A server written by hand for the client's side of the handshake: answers the upgrade with a
+// valid accept key and `extra` headers, then `after` (a frame) and reads what the client sends.
+struct RawWsServer {
+    gev::net::Socket listener{AF_INET, SOCK_STREAM};
+    std::string received;
+    gev::Greenlet<void> loop;
+
+    RawWsServer(std::string extra, std::string after) {
+        listener.bind(gev::net::Address("127.0.0.1", 0));
+        listener.listen(8);
+        loop = gev::spawn([this, extra = std::move(extra), after = std::move(after)] {
+            auto [c, peer] = listener.accept();
+            std::string head;
+            while (head.find("\r\n\r\n") == std::string::npos) head += c.recv(4096);
+            const auto at = head.find("Sec-WebSocket-Key: ") + 19;
+            const auto key = head.substr(at, head.find("\r\n", at) - at);
+            boost::beast::websocket::detail::sec_ws_accept_type accept;
+            boost::beast::websocket::detail::make_sec_ws_accept(accept, key);
+            c.sendall("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Accept: " +
+                      std::string(accept.data(), accept.size()) + "\r\n" + extra + "\r\n" + after);
+            try {
+                for (std::string p; !(p = c.recv(4096)).empty();) received += p;
+            } catch (const gev::net::SocketError&) {
+            }
+        });
+    }
+    std::string url() const { return "ws://127.0.0.1:" + std::to_string(listener.getsockname().port()) + "/"; }
+};
+
+TEST_CASE("the_client_fails_a_101_with_a_subprotocol_or_extension_it_did_not_offer") {
+    gev::run([] {
+        RawWsServer evil("Sec-WebSocket-Protocol: evil\r\n", "");
+        CHECK_THROWS_WITH_AS(gev::ws::connect(evil.url()), doctest::Contains("not offered"), gev::ws::HandshakeError);
+        RawWsServer other("Sec-WebSocket-Protocol: chat.v3\r\n", "");
+        gev::ws::Options o;
+        o.subprotocols = {"chat.v1", "chat.v2"};
+        CHECK_THROWS_AS(gev::ws::connect(other.url(), o), gev::ws::HandshakeError);
+        RawWsServer deflate("Sec-WebSocket-Extensions: permessage-deflate\r\n", "");
+        CHECK_THROWS_WITH_AS(gev::ws::connect(deflate.url()), doctest::Contains("not offered"),
+                             gev::ws::HandshakeError);
+        RawWsServer fine("Sec-WebSocket-Protocol: chat.v2\r\n", "");
+        CHECK(gev::ws::connect(fine.url(), o)->subprotocol() == "chat.v2");
+    });
+}
+
+TEST_CASE("the_client_masks_its_own_close_frame_with_a_random_key") {
+    gev::run([] {
+        // A message that never finishes: the client fails it with 1008 after message_timeout.
+        RawWsServer server("", frame(text, "part", false));
+        gev::ws::Options o;
+        o.message_timeout = 0.2;
+        auto ws = gev::ws::connect(server.url(), o);
+        CHECK_FALSE(ws->receive());
+        CHECK(ws->close_code() == gev::ws::policy_error);
+        REQUIRE(server.loop.join(2.0));
+        const auto& f = server.received;
+        REQUIRE(f.size() >= 8);
+        CHECK(static_cast<unsigned char>(f[0]) == 0x88);
+        CHECK((static_cast<unsigned char>(f[1]) & 0x80) != 0);  // masked
+        CHECK(f.substr(2, 4) != std::string(4, '\0'));          // not the fixed zero key
+        const char code_hi = static_cast<char>(f[6] ^ f[2]), code_lo = static_cast<char>(f[7] ^ f[3]);
+        CHECK(((static_cast<unsigned char>(code_hi) << 8) | static_cast<unsigned char>(code_lo)) == 1008);
     });
 }
 

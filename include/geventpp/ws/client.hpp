@@ -15,7 +15,9 @@
 // control character or an Options::subprotocols entry that is not a token throws
 // std::invalid_argument before anything is sent; a URL that does not parse throws
 // http::ProtocolError. A refused or failed connection throws its net::SocketError, a server that
-// does not answer 101 throws HandshakeError with its status.
+// does not answer 101 throws HandshakeError with its status; a 101 that chooses a subprotocol
+// or an extension the client did not offer throws HandshakeError (status 101): RFC 6455 §4.1
+// has the client fail such a connection.
 #pragma once
 
 #include <geventpp/runtime/seconds.hpp>

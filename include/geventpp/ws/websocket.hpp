@@ -20,7 +20,9 @@
 // that receive() then returns nothing once the peer answered the close. receive, send, ping and
 // close block (cancellation points). A WebSocket belongs to the hub that made it.
 //
-// send() on a closed connection throws ConnectionClosed. A send that times out
+// send() of text that is not UTF-8, and close() with a code that may not be sent (1005, 1006,
+// 1015, outside 1000-4999) or a reason that is not UTF-8, throw std::invalid_argument before
+// anything is written. send() on a closed connection throws ConnectionClosed. A send that times out
 // (Options::send_timeout) may have written part of a frame, so it fails the connection (as Go's
 // write deadlines do) and throws net::SocketTimeout.
 #pragma once
