@@ -19,3 +19,9 @@ inline bool starts_with(const std::string& s, const std::string& prefix) {
 inline bool has(const std::string& s, const std::string& part) {
     return s.find(part) != std::string::npos;
 }
+// How many times `part` occurs in `s` (overlaps counted): the status lines in a reply.
+inline std::size_t count(const std::string& s, const std::string& part) {
+    std::size_t n = 0;
+    for (auto at = s.find(part); at != std::string::npos; at = s.find(part, at + 1)) ++n;
+    return n;
+}

@@ -114,12 +114,6 @@ void with_server(F&& body, gev::http::Options options = {}) {
     });
 }
 
-std::size_t count(const std::string& s, const std::string& part) {
-    std::size_t n = 0;
-    for (auto at = s.find(part); at != std::string::npos; at = s.find(part, at + 1)) ++n;
-    return n;
-}
-
 // Sends `head`, then `filler` over and over (up to `limit` bytes) from another greenlet, and
 // returns what the server answered until it closed; `sent` says how much went out.
 std::string send_endless(std::uint16_t port, const std::string& head, const std::string& filler, std::size_t limit,
