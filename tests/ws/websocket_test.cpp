@@ -469,8 +469,13 @@ TEST_CASE("what_a_sender_may_not_send_is_refused_at_the_call") {
         // RFC 6455 §8.1: text is UTF-8.
         CHECK_THROWS_AS(ws->send("\xff"), std::invalid_argument);
         CHECK_THROWS_AS(ws->send("ok\xc3"), std::invalid_argument);
+        CHECK_THROWS_AS(ws->send(std::string(16, 'a') + "\xc3" + std::string(8, 'b')), std::invalid_argument);
+        CHECK_THROWS_AS(ws->send(std::string(7, 'a') + "\xe2\x82" + std::string(9, 'b')), std::invalid_argument);
         ws->send("caf\xc3\xa9");
         CHECK(ws->receive()->data == "caf\xc3\xa9");
+        const auto long_text = std::string(20, 'a') + "\xe2\x82\xac" + std::string(20, 'b');
+        ws->send(long_text);
+        CHECK(ws->receive()->data == long_text);
         ws->send_binary("\xff");
         CHECK(ws->receive()->data == "\xff");
         // §7.4: codes that only report, reserved ones, and none outside 1000-4999.
