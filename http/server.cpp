@@ -6,7 +6,6 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <charconv>
 #include <cstdio>
@@ -37,8 +36,8 @@ namespace {
 // Takes over an idle connection (moving its socket out) and returns true, or returns false.
 using Parker = std::function<bool(net::Socket& sock, const net::Address& peer, std::size_t served)>;
 
-// What the read buffer may hold beyond a header block of max_header_bytes: so that Beast's
-// header limit (431), not the buffer's, is what a long header block meets.
+// What the read buffer may hold beyond a header block of max_header_bytes: so that the header
+// limit (431), not the buffer's, is what a long header block meets.
 constexpr std::size_t header_read_slack = 1024;
 // How long a connection closing with request bytes unread keeps reading (and dropping) them,
 // so that its last answer is not destroyed by a reset (nginx's lingering close).
@@ -80,6 +79,10 @@ private:
 
     // Reads the next request's header; false when the connection should just close.
     [[gnu::noinline]] bool read_header();
+    // Reads until the parser has the whole header block, which may take max_header_bytes in
+    // all. (Beast's header_limit bounds one put() only: the fields it has parsed are consumed,
+    // so a block arriving in pieces could grow past it a field at a time, without end.)
+    boost::system::error_code read_header_block();
     // The status to refuse a parsed head with (framing, Host, path), or 0.
     int check_head();
     // An absolute-form target made origin-form (its authority the Host), or the status to refuse it.
@@ -278,13 +281,18 @@ bool Connection::read_header() {
         if (!in_time || ec) return false;  // idle too long, closed, reset
     }
     started_at_ = Clock::now();
-    if (!Timeout::within(options_.header_timeout, [&] { bhttp::read_header(sock_, buffer_, *parser_, ec); })) {
+    if (!Timeout::within(options_.header_timeout, [&] { ec = read_header_block(); })) {
         refuse(408, "Request Timeout");
         return false;
     }
     if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
-        // Beast has parsed (and consumed) the request line once it is complete.
-        const bool request_line_done = !parser_->get().method_string().empty();
+        // Beast parses nothing before the whole header block is in: the request line is too
+        // long only if no line end comes within max_request_line.
+        const auto data = buffer_.data();
+        const std::string_view read(static_cast<const char*>(data.data()),
+                                    std::min(data.size(), options_.max_request_line + 2));
+        const bool request_line_done =
+            !parser_->get().method_string().empty() || read.find("\r\n") != std::string_view::npos;
         if (request_line_done) {
             refuse(431, "Request Header Fields Too Large");
         } else {
@@ -307,6 +315,26 @@ bool Connection::read_header() {
         return false;
     }
     return true;
+}
+
+boost::system::error_code Connection::read_header_block() {
+    std::size_t taken = 0;
+    for (;;) {
+        boost::system::error_code ec;
+        const auto used = parser_->put(buffer_.data(), ec);
+        buffer_.consume(used);
+        taken += used;
+        if (!ec && parser_->is_header_done()) return {};
+        if (ec && ec != bhttp::error::need_more) return ec;
+        if (taken + buffer_.size() >= options_.max_header_bytes) return bhttp::error::header_limit;
+        const auto space = buffer_.prepare(std::min<std::size_t>(buffer_.max_size() - buffer_.size(), 16 * 1024));
+        const auto n = sock_.read_some(boost::asio::buffer(space), ec);
+        if (ec == boost::asio::error::eof) {
+            return taken + buffer_.size() > 0 ? bhttp::error::partial_message : bhttp::error::end_of_stream;
+        }
+        if (ec) return ec;
+        buffer_.commit(n);
+    }
 }
 
 int Connection::take_absolute_form() {
@@ -342,6 +370,7 @@ int Connection::check_head() {
     expects_continue_ = false;
     for (const auto& f : head) {
         ++fields;
+        if (f.name_string().size() + f.value().size() + 4 > options_.max_field_bytes) return 431;
         if (f.name() == bhttp::field::host) {
             ++hosts;
             host = f.value();

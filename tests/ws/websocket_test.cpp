@@ -374,6 +374,23 @@ TEST_CASE("message_over_the_limit_fails_with_1009") {
         CHECK(read_frame(s).payload.size() == 1000);
         s.sendall(frame(binary, std::string(600, 'a')) + frame(fin | cont, std::string(600, 'a')));
         CHECK(failure_code(s) == 1009);
+        // One frame over the limit, announced in its header: 1009 before its payload is read.
+        auto one = upgraded(port, "/small");
+        one.sendall(frame(fin | text, std::string(2000, 'b')));
+        CHECK(failure_code(one) == 1009);
+        // Many small fragments, the bytes cut into 5-byte sends.
+        auto many = upgraded(port, "/small");
+        std::string fragments = frame(text, std::string(50, 'c'));
+        for (int i = 0; i < 30; ++i) fragments += frame(cont, std::string(50, 'c'));
+        fragments += frame(fin | cont, "end");
+        try {
+            for (std::size_t at = 0; at < fragments.size(); at += 5) {
+                many.sendall(fragments.substr(at, 5));
+                gev::sleep(0);
+            }
+        } catch (const gev::net::SocketError&) {  // failed and closed before the end
+        }
+        CHECK(failure_code(many) == 1009);
     });
 }
 

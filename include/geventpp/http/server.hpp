@@ -45,8 +45,11 @@ using Handler = std::function<void(Request&, Response&)>;
 
 struct Options {
     net::ServerOptions net;
+    // The request line (414), one header field line, the whole header block and the number of
+    // fields (431): nginx's large_client_header_buffers (4 × 8 KiB) and no looser.
     std::size_t max_request_line = 8 * 1024;
-    std::size_t max_header_bytes = 64 * 1024;
+    std::size_t max_field_bytes = 8 * 1024;
+    std::size_t max_header_bytes = 32 * 1024;
     std::size_t max_headers = 100;
     // Request.body() refuses larger bodies with 413 (nginx's client_max_body_size);
     // read_body() streams any size.
