@@ -468,7 +468,9 @@ void Connection::body_failed(boost::system::error_code ec) {
     if (ec.category() == boost::system::system_category()) io_failed(ec, "recv from ");
     const std::string from = peer_.to_string();
     if (ec == bhttp::error::partial_message) {
-        fault_ = Fault::gone;
+        // RFC 9112 §8: an incomplete message. A client that only shut down its sending side
+        // still reads the 400.
+        fault_ = Fault::bad_body;
         throw net::ConnectionReset(ECONNRESET, "recv from " + from +
                                                    ": the client closed the connection in the middle "
                                                    "of the request body");

@@ -170,6 +170,8 @@ TEST_CASE("an_endless_header_of_small_fields_is_cut_off_at_max_header_bytes") {
         }
         sender.kill();
         CHECK(starts_with(out, "HTTP/1.1 431"));
-        CHECK(sent < 4 * 1024 * 1024);
+        // The server read 32 KiB and at most max_drain more; the rest is the kernel's socket
+        // buffers (several MiB each way on loopback). Before, it read on for header_timeout.
+        CHECK(sent < 32 * 1024 * 1024);
     });
 }

@@ -1,6 +1,7 @@
 // Black-box tests of the HTTP server: exact bytes in, status lines and headers out.
 #include <doctest/doctest.h>
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <clocale>
@@ -395,6 +396,14 @@ TEST_CASE("a_body_shorter_than_its_content_length_disturbs_no_one") {
             s.sendall("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly this");
         }  // and vanish
         CHECK(has(roundtrip(port, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), "Hello, World!"));
+        // A client that ends its side early but still reads is told: 400, then the close.
+        auto half = gev::net::create_connection("127.0.0.1", port, 5.0);
+        half.sendall("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly this");
+        half.shutdown(SHUT_WR);
+        std::string out;
+        for (std::string p; !(p = half.recv(65536)).empty();) out += p;
+        CHECK(starts_with(out, "HTTP/1.1 400 Bad Request\r\n"));
+        CHECK(count(out, "HTTP/1.1 ") == 1);
     });
 }
 
