@@ -46,7 +46,7 @@ constexpr double linger_seconds = 1.0;
 class Connection final : public detail::RequestSource, public detail::BodySink {
 public:
     Connection(net::Socket& sock, const net::Address& peer, const Handler& handler, const Options& options,
-               std::size_t served, Parker park, boost::intrusive::list<detail::Upgrade>& upgraded)
+               std::size_t served, Parker park, boost::intrusive::list<Upgrade>& upgraded)
         : sock_(sock),
           peer_(peer),
           handler_(handler),
@@ -67,7 +67,7 @@ public:
         const auto length = parser_->content_length();
         return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
     }
-    net::Socket take_over(std::string& unread, std::shared_ptr<detail::Upgrade> upgrade) override;
+    net::Socket take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) override;
     void start_stream(Response& r) override;
     void write_piece(std::string_view piece) override;
 
@@ -144,8 +144,8 @@ private:
     std::size_t served_;
     std::size_t resumed_at_ = served_;
     Parker park_;
-    std::shared_ptr<detail::Upgrade> upgrade_;           // set once the connection was taken over
-    boost::intrusive::list<detail::Upgrade>& upgraded_;  // the server's
+    std::shared_ptr<Upgrade> upgrade_;           // set once the connection was taken over
+    boost::intrusive::list<Upgrade>& upgraded_;  // the server's
 };
 
 void Connection::run() {
@@ -529,7 +529,7 @@ void Connection::io_failed(boost::system::error_code ec, const char* call) {
     net::detail::throw_socket_error(ec.value(), (call + peer_.to_string()).c_str());
 }
 
-net::Socket Connection::take_over(std::string& unread, std::shared_ptr<detail::Upgrade> upgrade) {
+net::Socket Connection::take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) {
     upgraded_.push_back(*upgrade);
     upgrade_ = std::move(upgrade);
     const auto data = buffer_.data();
@@ -611,7 +611,7 @@ void Connection::start_stream(Response& r) {
     const int status = r.status();
     if (status < 200) {
         throw UsageError("Response::write with status " + std::to_string(status) +
-                         ": a final response cannot be 1xx (101 comes from request.websocket())");
+                         ": a final response cannot be 1xx (101 comes from gev::ws::upgrade(request))");
     }
     std::uint64_t declared = 0;
     const auto length = r.headers().find(bhttp::field::content_length);
@@ -674,7 +674,7 @@ void Connection::respond_whole(Response& r) {
     if (status < 200) {
         std::fprintf(stderr,
                      "geventpp: %s %.*s answered %d: a final response cannot be 1xx (101 comes from "
-                     "request.websocket()); sent 500 instead\n",
+                     "gev::ws::upgrade(request)); sent 500 instead\n",
                      peer_.to_string().c_str(), int(parser_->get().target().size()), parser_->get().target().data(),
                      status);
         r.reset();

@@ -155,14 +155,14 @@ int main(int argc, char** argv) {
     });
 
     app.route("/websocket", [](gev::http::Request& request) {
-        auto ws = request.websocket();
+        auto ws = gev::ws::upgrade(request);
         if (!ws) gev::http::abort(400, "Expected WebSocket request.");
         while (auto message = ws->receive()) ws->send("Your message was: '" + message->data + "'");
     });
     app.route("/echo", [](gev::http::Request& request) {
         gev::ws::Options compressible;
         compressible.permessage_deflate = true;  // negotiated when the client offers it
-        auto ws = request.websocket(compressible);
+        auto ws = gev::ws::upgrade(request, compressible);
         if (!ws) gev::http::abort(400, "Expected WebSocket request.");
         while (auto message = ws->receive()) {
             if (message->binary) {

@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
     gev::http::App app;
     app.get("/", [] { return std::string(page); });
     app.get("/ws", [&](gev::http::Request& request) {
-        auto ws = request.websocket();
+        auto ws = gev::ws::upgrade(request);
         if (!ws) gev::http::abort(400, "Expected WebSocket request.");
         room.serve(ws);
     });

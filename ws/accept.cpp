@@ -1,5 +1,5 @@
-// The server side of the opening handshake: http::Request::websocket(), defined here so that
-// the http layer does not depend on this one.
+// The server side of the opening handshake: gev::ws::upgrade, on http's generic take-over of a
+// connection (http knows nothing of this layer).
 #include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -11,11 +11,13 @@
 #include <geventpp/runtime/greenlet.hpp>
 #include <geventpp/ws/websocket.hpp>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "../http/detail/field_syntax.hpp"
 #include "detail/impl.hpp"
 
-namespace gev::http {
+namespace gev::ws {
 
 namespace bhttp = boost::beast::http;
 namespace bws = boost::beast::websocket;
@@ -38,29 +40,50 @@ bool is_websocket_key(std::string_view key) {
            key.substr(0, 22).find_first_not_of(alphabet) == std::string_view::npos;
 }
 
-// Whether a permessage-deflate offer asks for server_max_window_bits=8 (quoted or not).
-bool asks_for_8_bit_window(std::string_view offer) {
-    for (auto semi = offer.find(';'); semi != std::string_view::npos; semi = offer.find(';')) {
-        offer.remove_prefix(semi + 1);
-        std::string param;
-        for (char c : offer.substr(0, offer.find(';'))) {
-            if (c != ' ' && c != '\t' && c != '"') param += c;
-        }
-        if (boost::beast::iequals(param, "server_max_window_bits=8")) return true;
-    }
-    return false;
+// One permessage-deflate offer's parameters, when they are all ones RFC 7692 §7.1 defines, each
+// once, with valid values; nothing otherwise (§5: such an offer is declined).
+struct DeflateOffer {
+    int server_max_window_bits = 0;  // 0: not asked
+};
+
+std::string_view trimmed(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
 }
 
-// The extension offers we can take as they are: zlib has no 8-bit window, so Beast would answer
-// server_max_window_bits=8 with 9, larger than offered, which RFC 7692 §7.1.2.1 forbids; such an
-// offer is declined (left out) instead.
-std::string acceptable_offers(std::string_view offers) {
-    std::string out;
-    http::detail::for_each_list_element(offers, [&](std::string_view offer) {
-        if (asks_for_8_bit_window(offer)) return;
-        if (!out.empty()) out += ", ";
-        out += offer;
-    });
+std::optional<DeflateOffer> read_deflate_offer(std::string_view offer) {
+    const auto semi = offer.find(';');
+    if (!boost::beast::iequals(trimmed(offer.substr(0, semi)), "permessage-deflate")) return std::nullopt;
+    DeflateOffer out;
+    std::vector<std::string> seen;
+    for (auto rest = semi == std::string_view::npos ? std::string_view{} : offer.substr(semi + 1); !rest.empty();) {
+        const auto next = rest.find(';');
+        const auto param = trimmed(rest.substr(0, next));
+        rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
+        const auto eq = param.find('=');
+        const std::string name(trimmed(param.substr(0, eq)));
+        auto value = eq == std::string_view::npos ? std::string_view{} : trimmed(param.substr(eq + 1));
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+        if (std::find(seen.begin(), seen.end(), name) != seen.end()) return std::nullopt;
+        seen.push_back(name);
+        const auto bits = [](std::string_view v) {
+            return v.size() == 1 && v[0] >= '8' && v[0] <= '9' ? v[0] - '0'
+                   : v.size() == 2 && v[0] == '1' && v[1] >= '0' && v[1] <= '5' ? 10 + v[1] - '0'
+                                                                                 : 0;
+        };
+        if (name == "server_no_context_takeover" || name == "client_no_context_takeover") {
+            if (eq != std::string_view::npos) return std::nullopt;
+        } else if (name == "server_max_window_bits") {
+            // zlib has no 8-bit window: Beast would answer 9, larger than offered (§7.1.2.1).
+            out.server_max_window_bits = bits(value);
+            if (out.server_max_window_bits < 9) return std::nullopt;
+        } else if (name == "client_max_window_bits") {
+            if (eq != std::string_view::npos && bits(value) == 0) return std::nullopt;
+        } else {
+            return std::nullopt;
+        }
+    }
     return out;
 }
 
@@ -80,66 +103,78 @@ std::string choose_subprotocol(const std::vector<std::string>& ours, std::string
 
 // The connection keeps the WebSocket until the handler has returned, then closes it. The
 // handler's std::shared_ptr<WebSocket> shares this object's count (one allocation for both).
-struct Upgrade final : detail::Upgrade, std::enable_shared_from_this<Upgrade> {
-    std::optional<ws::WebSocket> ws;
+struct Upgrade final : http::Upgrade, std::enable_shared_from_this<Upgrade> {
+    std::optional<WebSocket> ws;
 
-    std::shared_ptr<ws::WebSocket> handle() { return {shared_from_this(), &*ws}; }
+    std::shared_ptr<WebSocket> handle() { return {shared_from_this(), &*ws}; }
     void handler_returned(bool failed) override {
-        if (ws && !ws->closed()) ws->close(failed ? ws::internal_error : ws::normal);
+        if (ws && !ws->closed()) ws->close(failed ? internal_error : normal);
     }
     void server_stopping() override {
-        if (ws && !ws->closed()) gev::spawn([ws = handle()] { ws->close(ws::going_away, "server stopping"); });
+        if (ws && !ws->closed()) gev::spawn([ws = handle()] { ws->close(going_away, "server stopping"); });
     }
 };
 
 }  // namespace
 
-std::shared_ptr<ws::WebSocket> Request::websocket() {
-    return websocket(ws::Options{});
-}
-
-std::shared_ptr<ws::WebSocket> Request::websocket(const ws::Options& options) {
-    if (method_ != "GET" || version_ < 11 || !has_token(header("Connection"), "upgrade") ||
-        !has_token(header("Upgrade"), "websocket")) {
+std::shared_ptr<WebSocket> upgrade(http::Request& request, const Options& options) {
+    if (request.method() != "GET" || request.version() < 11 || !has_token(request.header("Connection"), "upgrade") ||
+        !has_token(request.header("Upgrade"), "websocket")) {
         return nullptr;
     }
-    if (header("Sec-WebSocket-Key").empty()) abort(400, "Missing Sec-WebSocket-Key.");
-    if (!is_websocket_key(header("Sec-WebSocket-Key"))) {
-        abort(400, "Sec-WebSocket-Key is not 16 bytes, base64-encoded (RFC 6455 section 4.2.1).");
+    if (request.header("Sec-WebSocket-Key").empty()) http::abort(400, "Missing Sec-WebSocket-Key.");
+    if (!is_websocket_key(request.header("Sec-WebSocket-Key"))) {
+        http::abort(400, "Sec-WebSocket-Key is not 16 bytes, base64-encoded (RFC 6455 section 4.2.1).");
     }
-    if (header("Sec-WebSocket-Version") != "13") {
-        throw HTTPError(426, "Unsupported WebSocket version; this server speaks 13.",
+    if (request.header("Sec-WebSocket-Version") != "13") {
+        throw http::HTTPError(426, "Unsupported WebSocket version; this server speaks 13.",
                         {{"Sec-WebSocket-Version", "13"}});
     }
-    if (options.same_origin && !same_origin(header("Origin"), header("Host"))) abort(403, "Origin not allowed.");
-    if (options.check_origin && !options.check_origin(header("Origin"))) abort(403, "Origin not allowed.");
+    if (options.same_origin && !same_origin(request.header("Origin"), request.header("Host"))) http::abort(403, "Origin not allowed.");
+    if (options.check_origin && !options.check_origin(request.header("Origin"))) http::abort(403, "Origin not allowed.");
 
-    bhttp::request<bhttp::empty_body> req(bhttp::verb::get, target_, version_);
-    for (const auto& f : headers_) {
-        if (f.name() == bhttp::field::sec_websocket_extensions) {
-            if (const auto offers = acceptable_offers(f.value()); !offers.empty()) req.insert(f.name(), offers);
-        } else {
+    bhttp::request<bhttp::empty_body> req(bhttp::verb::get, request.target(), request.version());
+    // Beast sees only the first permessage-deflate offer we can accept as it is: it would take
+    // the first offer of any kind and drop the parameters it does not know.
+    std::optional<DeflateOffer> chosen_deflate;
+    for (const auto& f : request.headers()) {
+        if (f.name() != bhttp::field::sec_websocket_extensions) {
             req.insert(f.name_string(), f.value());
+            continue;
         }
+        http::detail::for_each_list_element(f.value(), [&](std::string_view offer) {
+            if (chosen_deflate) return;
+            chosen_deflate = read_deflate_offer(offer);
+            if (chosen_deflate) req.set(bhttp::field::sec_websocket_extensions, offer);
+        });
     }
-    const auto subprotocol = choose_subprotocol(options.subprotocols, header("Sec-WebSocket-Protocol"));
+    const auto subprotocol = choose_subprotocol(options.subprotocols, request.header("Sec-WebSocket-Protocol"));
 
-    auto upgrade = std::make_shared<Upgrade>();
+    auto taken = std::make_shared<Upgrade>();
     std::string unread;
-    auto sock = source_.take_over(unread, upgrade);
-    auto impl = std::make_unique<ws::WebSocket::Impl>(std::move(sock), std::move(unread), options,
+    auto sock = request.take_over(unread, taken);
+    auto impl = std::make_unique<WebSocket::Impl>(std::move(sock), std::move(unread), options,
                                                       boost::beast::role_type::server);
     impl->subprotocol = subprotocol;
     // Beast keeps the decorator for the stream's life: it refers to the impl's copy.
-    impl->ws.set_option(bws::stream_base::decorator([chosen = &impl->subprotocol](bws::response_type& res) {
-        res.set(bhttp::field::server, "geventpp");
-        if (!chosen->empty()) res.set(bhttp::field::sec_websocket_protocol, *chosen);
-    }));
+    const int window_asked = chosen_deflate ? chosen_deflate->server_max_window_bits : 0;
+    impl->ws.set_option(
+        bws::stream_base::decorator([chosen = &impl->subprotocol, window_asked](bws::response_type& res) {
+            res.set(bhttp::field::server, "geventpp");
+            if (!chosen->empty()) res.set(bhttp::field::sec_websocket_protocol, *chosen);
+            // RFC 7692 §7.1.2.1: an accepted server_max_window_bits is answered, with the same
+            // value or less. Beast leaves out the 15 it uses anyway.
+            const auto extensions = res[bhttp::field::sec_websocket_extensions];
+            if (window_asked && !extensions.empty() && extensions.find("server_max_window_bits") == std::string_view::npos) {
+                res.set(bhttp::field::sec_websocket_extensions,
+                        std::string(extensions) + "; server_max_window_bits=" + std::to_string(window_asked));
+            }
+        }));
     boost::system::error_code ec;
     impl->ws.accept(req, ec);
     if (ec) throw net::SocketError(EPROTO, "WebSocket handshake: " + ec.message());
-    upgrade->ws.emplace(std::move(impl));
-    return upgrade->handle();
+    taken->ws.emplace(std::move(impl));
+    return taken->handle();
 }
 
-}  // namespace gev::http
+}  // namespace gev::ws

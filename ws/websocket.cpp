@@ -3,6 +3,7 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/websocket/detail/utf8_checker.hpp>
+#include <boost/beast/zlib/error.hpp>
 #include <geventpp/net/error.hpp>
 #include <geventpp/runtime/detail/park.hpp>
 #include <geventpp/runtime/error.hpp>
@@ -47,11 +48,11 @@ void teardown(boost::beast::role_type, Transport& transport, boost::system::erro
 
 namespace {
 
-// A code an endpoint may put in a close frame (RFC 6455 §7.4 and IANA's registry): 1005, 1006
-// and 1015 only report, 1004 and 1016–2999 are reserved, and there are none below 1000 or from
-// 5000 up.
+// A code an endpoint may put in a close frame (RFC 6455 §7.4): 1005, 1006 and 1015 only report,
+// 1004 and 1014–2999 are reserved (Beast, and so our server, fails a peer sending 1014), and
+// there are none below 1000 or from 5000 up.
 bool sendable_close_code(std::uint16_t c) {
-    return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999);
+    return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1013) || (c >= 3000 && c <= 4999);
 }
 
 bool is_utf8(std::string_view s) {
@@ -101,7 +102,8 @@ WebSocket::Impl::Impl(net::Socket s, std::string rest, const Options& o, boost::
     pmd.client_enable = o.permessage_deflate && role == boost::beast::role_type::client;
     ws.set_option(pmd);
     // A ping or pong is a whole frame: waiting after it is waiting between messages.
-    ws.control_callback([this](bws::frame_type, boost::beast::string_view) {
+    ws.control_callback([this](bws::frame_type kind, boost::beast::string_view) {
+        if (kind == bws::frame_type::close && ws.reason().code >= 5000) throw detail::BadCloseCode{};
         if (ws.is_message_done()) received = 0;
     });
 }
@@ -242,6 +244,9 @@ std::optional<Message> WebSocket::receive() {
     } catch (const net::SocketError&) {
         o.finish(abnormal);  // closed by another greenlet, as a failed send does
         return std::nullopt;
+    } catch (const detail::BadCloseCode&) {
+        o.fail(protocol_error, "close code out of range");
+        return std::nullopt;
     } catch (const detail::MessageTimeout&) {
         o.fail(policy_error, "message not finished in time");
         return std::nullopt;
@@ -264,6 +269,9 @@ std::optional<Message> WebSocket::receive() {
     if (ec == bws::error::closed) {
         const std::uint16_t peer = o.ws.reason().code;
         o.finish(peer == bws::close_code::none ? std::uint16_t(no_status) : peer, o.peer_reason());
+    } else if (ec.category() == boost::beast::zlib::make_error_code(boost::beast::zlib::error::general).category()) {
+        // A compressed message that does not inflate: Beast fails it without a close frame.
+        o.fail(protocol_error, "bad compressed data");
     } else {
         o.finish(failure_code(ec));
     }
@@ -294,7 +302,7 @@ void WebSocket::close(std::uint16_t code, std::string_view reason) {
     if (!sendable_close_code(code)) {
         throw std::invalid_argument("WebSocket::close: " + std::to_string(code) +
                                     " may not be sent in a close frame (RFC 6455 §7.4: 1005, 1006 and 1015 only "
-                                    "report; use 1000-1003, 1007-1014 or 3000-4999)");
+                                    "report; use 1000-1003, 1007-1013 or 3000-4999)");
     }
     if (!is_utf8(reason)) throw std::invalid_argument("WebSocket::close: the reason is not valid UTF-8");
     reason = close_reason_text(reason);

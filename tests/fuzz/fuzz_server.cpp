@@ -57,7 +57,7 @@ gev::http::App& app(const std::string& files) {
         for (const char* piece : {"START", "", "MIDDLE", "END"}) response.write(piece);
     });
     app.route("/echo", [](gev::http::Request& request) {
-        auto ws = request.websocket();
+        auto ws = gev::ws::upgrade(request);
         if (!ws) gev::http::abort(400, "Expected WebSocket request.");
         echo(*ws);
     });
@@ -65,7 +65,7 @@ gev::http::App& app(const std::string& files) {
         gev::ws::Options options;
         options.permessage_deflate = true;
         options.max_message = 1 << 20;
-        auto ws = request.websocket(options);
+        auto ws = gev::ws::upgrade(request, options);
         if (!ws) gev::http::abort(400, "Expected WebSocket request.");
         echo(*ws);
     });

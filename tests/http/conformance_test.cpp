@@ -39,7 +39,7 @@ gev::http::App conformance_app() {
         r.body = "xyz";
     });
     app.get("/ws", [](Request& q, Response& r) {
-        auto ws = q.websocket();
+        auto ws = gev::ws::upgrade(q);
         if (!ws) {
             r.body = "plain HTTP/1." + std::to_string(q.version() % 10);
             return;

@@ -41,6 +41,9 @@ private:
 struct CloseRequested {};
 // A message that started did not finish within Options::message_timeout.
 struct MessageTimeout {};
+// The peer's close frame has a code no range of RFC 6455 §7.4.2 holds (5000 and up, which
+// Beast would echo): thrown from Beast's control callback, before it answers.
+struct BadCloseCode {};
 
 // The next layer under Beast's stream (Asio's SyncReadStream and SyncWriteStream).
 class Transport {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <geventpp/net/address.hpp>
+#include <geventpp/net/socket.hpp>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,19 +25,11 @@
 #include <string_view>
 #include <vector>
 
-namespace gev::net {
-class Socket;
-}
-namespace gev::ws {
-class WebSocket;
-struct Options;
-}  // namespace gev::ws
-
 namespace gev::http {
 
-namespace detail {
-// A protocol that took a connection over (WebSocket), kept by the connection until the handler
-// has returned; on the server's list of them meanwhile.
+// A protocol that takes a connection over from the HTTP server after a request (a WebSocket,
+// a tunnel): see Request::take_over. The connection keeps it until the handler returns, and
+// tells it when the server starts stopping meanwhile.
 class Upgrade : public boost::intrusive::list_base_hook<> {
 public:
     virtual ~Upgrade() = default;
@@ -46,14 +39,14 @@ public:
     virtual void server_stopping() = 0;
 };
 
+namespace detail {
 // The connection a request arrived on.
 class RequestSource {
 public:
     virtual void read_body(const std::function<void(std::string_view)>& sink) = 0;
     // The body's length when the request declared it (Content-Length), before reading it.
     virtual std::optional<std::uint64_t> declared_body_length() const = 0;
-    // Hands the socket, and the bytes read past the request, to `upgrade`, which takes the
-    // connection over: the server answers nothing more on it.
+    // See Request::take_over.
     virtual net::Socket take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) = 0;
 
 protected:
@@ -97,14 +90,14 @@ public:
     // The body in pieces, as they arrive.
     void read_body(const std::function<void(std::string_view)>& sink) { source_.read_body(sink); }
 
-    // gevent-websocket's `wsgi.websocket`: this connection as a WebSocket once the upgrade is
-    // answered (101), or empty when this is not a WebSocket upgrade request. Throws HTTPError
-    // for a broken upgrade (400 no key, 426 unsupported version, 403 origin refused). A
-    // WebSocket still open when the handler returns is closed (1000; 1011 if the handler threw),
-    // and one open when the server stops is closed with 1001 (its receive() then returns nothing).
-    // Defined by the ws layer: include <geventpp/ws/websocket.hpp> to use it.
-    std::shared_ptr<ws::WebSocket> websocket();
-    std::shared_ptr<ws::WebSocket> websocket(const ws::Options& options);
+    // Takes the connection over (Go's Hijacker): returns its socket and, in `unread`, the bytes
+    // already read past this request's head. The server writes nothing more on it — what
+    // answers the request (a 101) is the caller's to send — and keeps `upgrade` until the
+    // handler returns, calling server_stopping() if the server stops first. gev::ws::upgrade
+    // is built on it.
+    net::Socket take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) {
+        return source_.take_over(unread, std::move(upgrade));
+    }
 
 private:
     std::string_view method_;

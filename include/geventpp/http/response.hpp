@@ -53,7 +53,7 @@ public:
     explicit Response(detail::BodySink& sink) : sink_(sink) {}
 
     int status() const noexcept { return status_; }
-    // 100-999; a final response may not be 1xx (101 comes from an upgrade: request.websocket()).
+    // 100-999; a final response may not be 1xx (101 comes from an upgrade: gev::ws::upgrade(request)).
     void set_status(int status);
 
     // Replaces the header's values / adds one more. Throws std::invalid_argument (see above).

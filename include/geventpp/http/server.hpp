@@ -106,7 +106,7 @@ private:
     Options options_;
     std::list<Parked> parked_;  // oldest first
     // Connections a protocol took over, told when the server stops (WebSockets close with 1001).
-    boost::intrusive::list<detail::Upgrade> upgraded_;
+    boost::intrusive::list<Upgrade> upgraded_;
     AnyGreenlet sweeper_;
 };
 

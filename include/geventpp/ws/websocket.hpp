@@ -2,7 +2,7 @@
 // on Beast's websocket stream.
 //
 //   app.route("/websocket", [](gev::http::Request& request, gev::http::Response&) {
-//       auto ws = request.websocket();          // empty: not a WebSocket upgrade
+//       auto ws = gev::ws::upgrade(request);    // empty: not a WebSocket upgrade
 //       if (!ws) gev::http::abort(400, "Expected WebSocket request.");
 //       while (auto message = ws->receive()) ws->send("Your message was: '" + message->data + "'");
 //   });
@@ -36,6 +36,10 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace gev::http {
+class Request;
+}
 
 namespace gev::ws {
 
@@ -138,5 +142,14 @@ public:
 private:
     std::unique_ptr<Impl> impl_;
 };
+
+// gevent-websocket's `wsgi.websocket`: the request's connection as a WebSocket once the upgrade
+// is answered (101), or empty when it is not a WebSocket upgrade request (not a GET in HTTP/1.1
+// with Connection: upgrade and Upgrade: websocket). Throws http::HTTPError for a broken upgrade
+// (400 a missing or malformed key, 426 another version, 403 an origin refused by Options). A
+// WebSocket still open when the handler returns is closed (1000; 1011 if the handler threw),
+// and one open when the server stops is closed with 1001 (its receive() then returns nothing).
+// Built on http::Request::take_over; call it from the request's handler.
+std::shared_ptr<WebSocket> upgrade(http::Request& request, const Options& options = {});
 
 }  // namespace gev::ws
