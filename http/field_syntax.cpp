@@ -9,24 +9,20 @@
 namespace gev::http::detail {
 
 namespace {
-constexpr std::array<bool, 256> tchar_table = [] {
-    std::array<bool, 256> t{};
-    for (int c = '0'; c <= '9'; ++c) t[c] = true;
-    for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-    for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-    for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-    return t;
-}();
 
-// RFC 3986 §3.2.2 reg-name: unreserved and sub-delims (pct-encoded is checked apart).
-constexpr std::array<bool, 256> reg_name_table = [] {
+// Letters, digits and `extra`.
+constexpr std::array<bool, 256> alnum_and(std::string_view extra) {
     std::array<bool, 256> t{};
     for (int c = '0'; c <= '9'; ++c) t[c] = true;
     for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
     for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-    for (char c : std::string_view("-._~!$&'()*+,;=")) t[static_cast<unsigned char>(c)] = true;
+    for (char c : extra) t[static_cast<unsigned char>(c)] = true;
     return t;
-}();
+}
+
+constexpr auto tchar_table = alnum_and("!#$%&'*+-.^_`|~");
+// RFC 3986 §3.2.2 reg-name: unreserved and sub-delims (pct-encoded is checked apart).
+constexpr auto reg_name_table = alnum_and("-._~!$&'()*+,;=");
 
 bool is_digit(char c) {
     return c >= '0' && c <= '9';

@@ -8,8 +8,7 @@ namespace gev::http::detail {
 namespace {
 // English names whatever the locale (strftime's %a and %b follow LC_TIME): RFC 9110 §5.6.7.
 constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 }  // namespace
 
 const std::string& http_date() {

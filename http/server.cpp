@@ -378,9 +378,8 @@ int Connection::check_head() {
             transfer_encoding = true;
         } else if (f.name() == bhttp::field::expect && head.version() >= 11) {
             // RFC 9110 §10.1.1: case-insensitive, in any Expect line.
-            detail::for_each_list_element(f.value(), [&](std::string_view e) {
-                expects_continue_ |= beast::iequals(e, "100-continue");
-            });
+            detail::for_each_list_element(
+                f.value(), [&](std::string_view e) { expects_continue_ |= beast::iequals(e, "100-continue"); });
         }
     }
     head_fields_ = fields;

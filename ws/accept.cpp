@@ -68,9 +68,9 @@ std::optional<DeflateOffer> read_deflate_offer(std::string_view offer) {
         if (std::find(seen.begin(), seen.end(), name) != seen.end()) return std::nullopt;
         seen.push_back(name);
         const auto bits = [](std::string_view v) {
-            return v.size() == 1 && v[0] >= '8' && v[0] <= '9' ? v[0] - '0'
+            return v.size() == 1 && v[0] >= '8' && v[0] <= '9'                  ? v[0] - '0'
                    : v.size() == 2 && v[0] == '1' && v[1] >= '0' && v[1] <= '5' ? 10 + v[1] - '0'
-                                                                                 : 0;
+                                                                                : 0;
         };
         if (name == "server_no_context_takeover" || name == "client_no_context_takeover") {
             if (eq != std::string_view::npos) return std::nullopt;
@@ -128,10 +128,12 @@ std::shared_ptr<WebSocket> upgrade(http::Request& request, const Options& option
     }
     if (request.header("Sec-WebSocket-Version") != "13") {
         throw http::HTTPError(426, "Unsupported WebSocket version; this server speaks 13.",
-                        {{"Sec-WebSocket-Version", "13"}});
+                              {{"Sec-WebSocket-Version", "13"}});
     }
-    if (options.same_origin && !same_origin(request.header("Origin"), request.header("Host"))) http::abort(403, "Origin not allowed.");
-    if (options.check_origin && !options.check_origin(request.header("Origin"))) http::abort(403, "Origin not allowed.");
+    if (options.same_origin && !same_origin(request.header("Origin"), request.header("Host")))
+        http::abort(403, "Origin not allowed.");
+    if (options.check_origin && !options.check_origin(request.header("Origin")))
+        http::abort(403, "Origin not allowed.");
 
     bhttp::request<bhttp::empty_body> req(bhttp::verb::get, request.target(), request.version());
     // Beast sees only the first permessage-deflate offer we can accept as it is: it would take
@@ -153,8 +155,8 @@ std::shared_ptr<WebSocket> upgrade(http::Request& request, const Options& option
     auto taken = std::make_shared<Upgrade>();
     std::string unread;
     auto sock = request.take_over(unread, taken);
-    auto impl = std::make_unique<WebSocket::Impl>(std::move(sock), std::move(unread), options,
-                                                      boost::beast::role_type::server);
+    auto impl =
+        std::make_unique<WebSocket::Impl>(std::move(sock), std::move(unread), options, boost::beast::role_type::server);
     impl->subprotocol = subprotocol;
     // Beast keeps the decorator for the stream's life: it refers to the impl's copy.
     const int window_asked = chosen_deflate ? chosen_deflate->server_max_window_bits : 0;
@@ -165,7 +167,8 @@ std::shared_ptr<WebSocket> upgrade(http::Request& request, const Options& option
             // RFC 7692 §7.1.2.1: an accepted server_max_window_bits is answered, with the same
             // value or less. Beast leaves out the 15 it uses anyway.
             const auto extensions = res[bhttp::field::sec_websocket_extensions];
-            if (window_asked && !extensions.empty() && extensions.find("server_max_window_bits") == std::string_view::npos) {
+            if (window_asked && !extensions.empty() &&
+                extensions.find("server_max_window_bits") == std::string_view::npos) {
                 res.set(bhttp::field::sec_websocket_extensions,
                         std::string(extensions) + "; server_max_window_bits=" + std::to_string(window_asked));
             }

@@ -4,14 +4,14 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/websocket/detail/utf8_checker.hpp>
 #include <boost/beast/zlib/error.hpp>
+#include <cstdint>
+#include <cstring>
 #include <geventpp/net/error.hpp>
 #include <geventpp/runtime/detail/park.hpp>
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/hub.hpp>
 #include <geventpp/runtime/timeout.hpp>
 #include <geventpp/ws/websocket.hpp>
-#include <cstdint>
-#include <cstring>
 #include <stdexcept>
 #include <system_error>
 
@@ -175,8 +175,9 @@ void WebSocket::Impl::close_handshake(std::uint16_t c, std::string_view r) {
 
 void WebSocket::Impl::send(std::string_view data, bool binary) {
     if (!binary && !is_utf8(data)) {
-        throw std::invalid_argument("WebSocket::send: the text is not valid UTF-8 (RFC 6455 §8.1: a peer fails the "
-                                    "connection with 1007); send bytes with send_binary()");
+        throw std::invalid_argument(
+            "WebSocket::send: the text is not valid UTF-8 (RFC 6455 §8.1: a peer fails the "
+            "connection with 1007); send bytes with send_binary()");
     }
     std::optional<Timeout> bound;
     if (send_timeout.count() > 0) bound.emplace(send_timeout);

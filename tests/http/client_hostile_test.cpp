@@ -410,8 +410,9 @@ TEST_CASE("a_chunked_http_1_0_response_is_never_pooled") {
     with_hostile(
         [](Conn& c, int) {
             while (!c.next_request().empty()) {
-                c.send("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
-                       "2\r\nok\r\n0\r\n\r\n");
+                c.send(
+                    "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "2\r\nok\r\n0\r\n\r\n");
             }
         },
         [](Hostile& h) {

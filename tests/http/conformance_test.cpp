@@ -10,6 +10,7 @@
 #include <geventpp/ws/websocket.hpp>
 #include <string>
 
+#include "app_server.hpp"
 #include "raw_client.hpp"
 
 using namespace std::string_literals;
@@ -52,14 +53,8 @@ gev::http::App conformance_app() {
 
 template <class F>
 void with_server(F&& body, gev::http::Options options = {}) {
-    options.access_log = false;
-    gev::run([&] {
-        static gev::http::App app = conformance_app();
-        gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), options);
-        server.start();
-        body(server.server_port());
-        server.stop(0.1);
-    });
+    static gev::http::App app = conformance_app();
+    with_app_server(app, options, body);
 }
 
 // The bytes as C escapes, for failure messages.

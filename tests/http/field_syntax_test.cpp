@@ -1,10 +1,10 @@
 // The checks that keep a caller's string from ending a header line: every byte at every
 // position, since the field-value check reads eight bytes at a time.
+#include "../../http/detail/field_syntax.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
-
-#include "../../http/detail/field_syntax.hpp"
 
 using gev::http::detail::is_field_value;
 using gev::http::detail::is_host_field;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "app_server.hpp"
 #include "raw_client.hpp"
 
 using namespace std::chrono_literals;
@@ -20,20 +21,13 @@ const gev::http::Options defaults;
 
 template <class F>
 void with_server(F&& body) {
-    gev::http::Options options;
-    options.access_log = false;
-    gev::run([&] {
-        static gev::http::App app = [] {
-            gev::http::App a;
-            a.get("/hello", [] { return std::string("Hello, World!"); });
-            a.post("/echo", [](Request& q) { return std::to_string(q.body().size()); });
-            return a;
-        }();
-        gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), options);
-        server.start();
-        body(server.server_port());
-        server.stop(0.1);
-    });
+    static gev::http::App app = [] {
+        gev::http::App a;
+        a.get("/hello", [] { return std::string("Hello, World!"); });
+        a.post("/echo", [](Request& q) { return std::to_string(q.body().size()); });
+        return a;
+    }();
+    with_app_server(app, {}, body);
 }
 
 // `request` sent whole, in 1,000-byte pieces and in 7-byte pieces, each piece its own send with
@@ -76,21 +70,21 @@ std::string fields(std::size_t n, std::size_t value_size) {
 }  // namespace
 
 TEST_CASE("the_defaults_are_no_looser_than_nginx_s") {
-    CHECK(defaults.max_request_line <= 8 * 1024);   // large_client_header_buffers 4 8k
+    CHECK(defaults.max_request_line <= 8 * 1024);  // large_client_header_buffers 4 8k
     CHECK(defaults.max_field_bytes <= 8 * 1024);
     CHECK(defaults.max_header_bytes <= 32 * 1024 + 1024);
-    CHECK(defaults.max_body <= 1024 * 1024);        // client_max_body_size 1m
-    CHECK(defaults.body_timeout.span() <= 60s);     // client_body_timeout 60s
-    CHECK(defaults.send_timeout.span() <= 60s);     // send_timeout 60s
-    CHECK(defaults.header_timeout.span() <= 60s);   // client_header_timeout 60s
+    CHECK(defaults.max_body <= 1024 * 1024);       // client_max_body_size 1m
+    CHECK(defaults.body_timeout.span() <= 60s);    // client_body_timeout 60s
+    CHECK(defaults.send_timeout.span() <= 60s);    // send_timeout 60s
+    CHECK(defaults.header_timeout.span() <= 60s);  // client_header_timeout 60s
 }
 
 TEST_CASE("a_request_line_over_max_request_line_gets_414_in_every_shape") {
     with_server([](auto port) {
         check_every_shape(port, "GET /" + std::string(defaults.max_request_line, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
                           "HTTP/1.1 414", "one long target");
-        check_every_shape(port, "GET /" + std::string(40 * 1024, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
-                          "HTTP/1.1 414", "a target past the whole header limit");
+        check_every_shape(port, "GET /" + std::string(40 * 1024, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 414",
+                          "a target past the whole header limit");
     });
 }
 
@@ -138,8 +132,8 @@ TEST_CASE("chunk_lines_extensions_and_trailers_over_max_chunk_line_get_400_in_ev
         const auto over = defaults.max_chunk_line + 1;
         check_every_shape(port, head + "5;e=" + std::string(over, 'x') + "\r\nhello\r\n0\r\n\r\n", "HTTP/1.1 400",
                           "one long extension");
-        check_every_shape(port, head + "5\r\nhello\r\n0\r\nX-T: " + std::string(over, 't') + "\r\n\r\n",
-                          "HTTP/1.1 400", "one long trailer field");
+        check_every_shape(port, head + "5\r\nhello\r\n0\r\nX-T: " + std::string(over, 't') + "\r\n\r\n", "HTTP/1.1 400",
+                          "one long trailer field");
         check_every_shape(port, head + "5\r\nhello\r\n0\r\n" + fields(20, 250) + "\r\n", "HTTP/1.1 400",
                           "many medium trailer fields");
     });
@@ -149,26 +143,10 @@ TEST_CASE("an_endless_header_of_small_fields_is_cut_off_at_max_header_bytes") {
     // Beast consumes each field it parses, so its own limit never saw this; the fields list grew
     // until header_timeout.
     with_server([](auto port) {
-        auto s = gev::net::create_connection("127.0.0.1", port, 5.0);
-        s.sendall("GET /hello HTTP/1.1\r\nHost: x\r\n");
+        std::string lines;
+        for (int i = 0; i < 1000; ++i) lines += "X: y\r\n";
         std::size_t sent = 0;
-        auto sender = gev::spawn([&] {
-            std::string lines;
-            for (int i = 0; i < 1000; ++i) lines += "X: y\r\n";
-            try {
-                while (sent < 256 * 1024 * 1024) {
-                    s.sendall(lines);
-                    sent += lines.size();
-                }
-            } catch (const gev::net::SocketError&) {
-            }
-        });
-        std::string out;
-        try {
-            for (std::string p; !(p = s.recv(65536)).empty();) out += p;
-        } catch (const gev::net::SocketError&) {
-        }
-        sender.kill();
+        const auto out = send_endless(port, "GET /hello HTTP/1.1\r\nHost: x\r\n", lines, 256 * 1024 * 1024, sent);
         CHECK(starts_with(out, "HTTP/1.1 431"));
         // The server read 32 KiB and at most max_drain more; the rest is the kernel's socket
         // buffers (several MiB each way on loopback). Before, it read on for header_timeout.

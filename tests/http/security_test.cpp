@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "../capture_stderr.hpp"
+#include "app_server.hpp"
 #include "raw_client.hpp"
 
 using namespace std::chrono_literals;
@@ -104,39 +105,8 @@ gev::http::App hostile_app() {
 
 template <class F>
 void with_server(F&& body, gev::http::Options options = {}) {
-    options.access_log = false;
-    gev::run([&] {
-        static gev::http::App app = hostile_app();
-        gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), options);
-        server.start();
-        body(server.server_port());
-        server.stop(0.1);
-    });
-}
-
-// Sends `head`, then `filler` over and over (up to `limit` bytes) from another greenlet, and
-// returns what the server answered until it closed; `sent` says how much went out.
-std::string send_endless(std::uint16_t port, const std::string& head, const std::string& filler, std::size_t limit,
-                         std::size_t& sent) {
-    auto s = gev::net::create_connection("127.0.0.1", port, 10.0);
-    s.sendall(head);
-    sent = 0;
-    auto sender = gev::spawn([&] {
-        try {
-            while (sent < limit) {
-                s.sendall(filler);
-                sent += filler.size();
-            }
-        } catch (const gev::net::SocketError&) {
-        }
-    });
-    std::string out;
-    try {
-        for (std::string piece; !(piece = s.recv(65536)).empty();) out += piece;
-    } catch (const gev::net::SocketError&) {
-    }
-    sender.kill();
-    return out;
+    static gev::http::App app = hostile_app();
+    with_app_server(app, options, body);
 }
 
 }  // namespace
@@ -288,9 +258,10 @@ TEST_CASE("a_chunk_extension_or_trailer_over_max_chunk_line_gets_400_even_when_w
         CHECK(starts_with(within, "HTTP/1.1 200 OK\r\n"));
         CHECK(within.substr(within.size() - 1) == "5");
         // Trailer fields never pass for header fields once the body is read.
-        auto user = roundtrip(port,
-                              "POST /user HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                              "0\r\nX-User: admin\r\n\r\n");
+        auto user =
+            roundtrip(port,
+                      "POST /user HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                      "0\r\nX-User: admin\r\n\r\n");
         CHECK(starts_with(user, "HTTP/1.1 200 OK\r\n"));
         CHECK(user.substr(user.size() - 7) == "\r\nuser=");
         auto bad = roundtrip(port, head + "5\r\nhelloXX0\r\n\r\n");
@@ -428,10 +399,9 @@ TEST_CASE("http_1_1_without_exactly_one_valid_host_gets_400") {
         CHECK(starts_with(roundtrip(port, "GET /hello HTTP/1.1\r\nHost: a/b\r\n\r\n"), "HTTP/1.1 400"));
         // RFC 9110 §7.2's grammar, not only its characters: uri-host [":" port].
         for (const char* host : {"a@b", "example.com:80x", "a:b:c", "[::1", "[::1]x", "[]", "%zz", "a%2", "a:8:0"}) {
-            CHECK_MESSAGE(
-                starts_with(roundtrip(port, std::string("GET /hello HTTP/1.1\r\nHost: ") + host + "\r\n\r\n"),
-                            "HTTP/1.1 400"),
-                host);
+            CHECK_MESSAGE(starts_with(roundtrip(port, std::string("GET /hello HTTP/1.1\r\nHost: ") + host + "\r\n\r\n"),
+                                      "HTTP/1.1 400"),
+                          host);
         }
         CHECK(starts_with(roundtrip(port, "GET /hello HTTP/1.0\r\n\r\n"), "HTTP/1.0 200 OK\r\n"));
         for (const char* host : {"example.com", "127.0.0.1:8080", "[::1]:80", "[::ffff:1.2.3.4]", "a%2Eb", "x:", ""}) {

@@ -1,6 +1,5 @@
 // Black-box tests of the HTTP server: exact bytes in, status lines and headers out.
 #include <doctest/doctest.h>
-
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "../capture_stderr.hpp"
+#include "app_server.hpp"
 #include "raw_client.hpp"
 
 using namespace std::chrono_literals;
@@ -81,14 +81,8 @@ gev::http::App demo_app() {
 // Runs `body` in a hub with a server for demo_app() on a free port.
 template <class F>
 void with_server(F&& body, gev::http::Options options = {}) {
-    options.access_log = false;
-    gev::run([&] {
-        static gev::http::App app = demo_app();
-        gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), options);
-        server.start();
-        body(server.server_port());
-        server.stop(0.1);
-    });
+    static gev::http::App app = demo_app();
+    with_app_server(app, options, body);
 }
 
 }  // namespace
@@ -187,8 +181,8 @@ TEST_CASE("request_bodies_plain_chunked_with_trailers_and_expect_continue") {
 
 TEST_CASE("expect_100_continue_is_case_insensitive_in_any_expect_line_and_never_follows_a_started_response") {
     with_server([](auto port) {
-        for (const char* expect : {"Expect: 100-Continue\r\n", "Expect: 100-continue, x\r\n",
-                                   "Expect: x\r\nExpect: 100-CONTINUE\r\n"}) {
+        for (const char* expect :
+             {"Expect: 100-Continue\r\n", "Expect: 100-continue, x\r\n", "Expect: x\r\nExpect: 100-CONTINUE\r\n"}) {
             auto s = gev::net::create_connection("127.0.0.1", port, 2.0);
             s.sendall(std::string("POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n") + expect +
                       "Connection: close\r\n\r\n");
@@ -211,13 +205,14 @@ TEST_CASE("expect_100_continue_is_case_insensitive_in_any_expect_line_and_never_
 TEST_CASE("an_absolute_form_target_is_served_as_its_path_with_its_authority_as_host") {
     with_server([](auto port) {
         // RFC 9112 §3.2.2: accepted, and the target's authority wins over Host.
-        auto r = roundtrip(port, "GET http://a.example:8080/host?x=1 HTTP/1.1\r\nHost: b.example\r\nConnection: close\r\n\r\n");
+        auto r = roundtrip(
+            port, "GET http://a.example:8080/host?x=1 HTTP/1.1\r\nHost: b.example\r\nConnection: close\r\n\r\n");
         CHECK(starts_with(r, "HTTP/1.1 200 OK\r\n"));
         CHECK(r.substr(r.size() - 20) == "a.example:8080 /host");
         auto upper = roundtrip(port, "GET HTTP://a/hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
         CHECK(upper.substr(upper.size() - 13) == "Hello, World!");
-        for (const char* target : {"ftp://a/hello", "http://u@a/hello", "http:///hello", "hello", "a.example:80",
-                                   "http://a:8x/hello"}) {
+        for (const char* target :
+             {"ftp://a/hello", "http://u@a/hello", "http:///hello", "hello", "a.example:80", "http://a:8x/hello"}) {
             CHECK_MESSAGE(starts_with(roundtrip(port, std::string("GET ") + target + " HTTP/1.1\r\nHost: a\r\n\r\n"),
                                       "HTTP/1.1 400 Bad Request\r\n"),
                           target);
@@ -229,7 +224,8 @@ TEST_CASE("the_date_header_is_imf_fixdate_in_english_whatever_the_locale") {
     // A German LC_TIME, built for this test (strftime's %a and %b would give "Mi" and "Dez").
     const auto dir = std::filesystem::temp_directory_path() / ("gev-locale-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
-    const auto made = std::system(("localedef -i de_DE -f UTF-8 " + (dir / "de_DE.UTF-8").string() + " >/dev/null 2>&1").c_str());
+    const auto made =
+        std::system(("localedef -i de_DE -f UTF-8 " + (dir / "de_DE.UTF-8").string() + " >/dev/null 2>&1").c_str());
     MESSAGE("localedef: " << made);
     ::setenv("LOCPATH", dir.c_str(), 1);
     REQUIRE(std::setlocale(LC_TIME, "de_DE.UTF-8") != nullptr);
@@ -460,7 +456,7 @@ TEST_CASE("a_truncated_request_or_a_client_vanishing_mid_stream_disturbs_no_one"
             auto s = gev::net::create_connection("127.0.0.1", port, 5.0);
             s.sendall("GET /forever HTTP/1.1\r\nHost: x\r\n\r\n");
             CHECK(has(s.recv(4096), "tick"));
-        }  // vanish while the server streams to us
+        }                  // vanish while the server streams to us
         gev::sleep(50ms);  // the server's next writes fail
         CHECK(has(roundtrip(port, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), "Hello, World!"));
     });

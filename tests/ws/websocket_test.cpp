@@ -469,8 +469,8 @@ TEST_CASE("broken_upgrades_get_http_errors") {
 
 TEST_CASE("an_offer_of_an_8_bit_window_is_declined_not_answered_with_a_larger_one") {
     with_server([](std::uint16_t port) {
-        auto [s, head] = wstest::open(port, "/echo",
-                                      "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=8\r\n");
+        auto [s, head] =
+            wstest::open(port, "/echo", "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=8\r\n");
         CHECK(starts_with(head, "HTTP/1.1 101"));
         CHECK_FALSE(has(head, "Sec-WebSocket-Extensions"));
         auto [q, quoted] = wstest::open(
@@ -527,9 +527,10 @@ struct RawWsServer {
             const auto key = head.substr(at, head.find("\r\n", at) - at);
             boost::beast::websocket::detail::sec_ws_accept_type accept;
             boost::beast::websocket::detail::make_sec_ws_accept(accept, key);
-            c.sendall("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                      "Sec-WebSocket-Accept: " +
-                      std::string(accept.data(), accept.size()) + "\r\n" + extra + "\r\n" + after);
+            c.sendall(
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Accept: " +
+                std::string(accept.data(), accept.size()) + "\r\n" + extra + "\r\n" + after);
             try {
                 for (std::string p; !(p = c.recv(4096)).empty();) received += p;
             } catch (const gev::net::SocketError&) {

@@ -10,9 +10,8 @@
 #pragma once
 
 #include <cstddef>
-#include <string>
-
 #include <geventpp/net/socket.hpp>
+#include <string>
 
 namespace gev::net {
 
