@@ -44,14 +44,15 @@ bool is_host_field(std::string_view s) noexcept {
         }
         ++i;
     } else {
-        for (; i < s.size() && s[i] != ':'; ++i) {
-            if (s[i] == '%') {
-                if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) return false;
-                i += 2;
-            } else if (!reg_name_table[static_cast<unsigned char>(s[i])]) {
-                return false;
-            }
+        const char* p = s.data();
+        const char* const end = p + s.size();
+        for (;;) {  // runs of reg-name characters (one lookup a byte), each ended by %XX, ':' or the end
+            while (p != end && reg_name_table[static_cast<unsigned char>(*p)]) ++p;
+            if (p == end || *p != '%') break;
+            if (end - p < 3 || !is_hex(p[1]) || !is_hex(p[2])) return false;
+            p += 3;
         }
+        i = static_cast<std::size_t>(p - s.data());
     }
     if (i == s.size()) return true;
     if (s[i] != ':') return false;
