@@ -139,6 +139,7 @@ private:
     Framing framing_ = Framing::none;  // of the streamed response
     std::uint64_t length_left_ = 0;    // of a streamed response with a declared Content-Length
     std::size_t head_fields_ = 0;      // the request's header fields (trailers come after them)
+    std::string valid_host_;           // the last Host field that passed is_host_field
     std::size_t sent_body_ = 0;
     Clock::time_point started_at_;
     std::size_t served_;
@@ -386,7 +387,11 @@ int Connection::check_head() {
     if (fields > options_.max_headers) return 431;
     // RFC 9112 §3.2: exactly one Host in HTTP/1.1, never two, and a valid one.
     if (hosts > 1 || (hosts == 0 && head.version() >= 11)) return 400;
-    if (!detail::is_host_field(host)) return 400;
+    // The Host of a keep-alive client's requests is most often the last one's, checked then.
+    if (host != valid_host_) {
+        if (!detail::is_host_field(host)) return 400;
+        valid_host_.assign(host.data(), host.size());
+    }
     if (transfer_encoding) {
         // RFC 9112 §6.1 and §6.3: the body's length is reliable only when chunked is the last
         // coding, applied once, in HTTP/1.1, without Content-Length; a coding before it that we

@@ -397,6 +397,11 @@ TEST_CASE("http_1_1_without_exactly_one_valid_host_gets_400") {
         CHECK(starts_with(roundtrip(port, "GET /hello HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"), "HTTP/1.0 400"));
         CHECK(starts_with(roundtrip(port, "GET /hello HTTP/1.1\r\nHost: a b\r\n\r\n"), "HTTP/1.1 400"));
         CHECK(starts_with(roundtrip(port, "GET /hello HTTP/1.1\r\nHost: a/b\r\n\r\n"), "HTTP/1.1 400"));
+        // A bad Host after a good one on the same connection is checked too.
+        const auto second =
+            roundtrip(port, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\nGET /hello HTTP/1.1\r\nHost: a:80x\r\n\r\n");
+        CHECK(starts_with(second, "HTTP/1.1 200 OK\r\n"));
+        CHECK(has(second, "HTTP/1.1 400 Bad Request\r\n"));
         // RFC 9110 §7.2's grammar, not only its characters: uri-host [":" port].
         for (const char* host : {"a@b", "example.com:80x", "a:b:c", "[::1", "[::1]x", "[]", "%zz", "a%2", "a:8:0"}) {
             CHECK_MESSAGE(starts_with(roundtrip(port, std::string("GET /hello HTTP/1.1\r\nHost: ") + host + "\r\n\r\n"),
