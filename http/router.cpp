@@ -2,6 +2,8 @@
 #include <geventpp/http/router.hpp>
 #include <geventpp/runtime/error.hpp>
 
+#include "detail/access.hpp"
+
 namespace gev::http {
 
 App& App::add(const std::string& pattern, Route fn, std::vector<std::string> methods) {
@@ -119,7 +121,7 @@ const App::Entry* App::find(Request& req) const {
     for (const auto& e : dynamic_) {
         if (!match(e.tokens, req.path(), params)) continue;
         if (accepts(e.methods, method)) {
-            req.set_params(params);
+            detail::Access::set_params(req, params);
             return &e;
         }
         allowed.insert(allowed.end(), e.methods.begin(), e.methods.end());

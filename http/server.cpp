@@ -21,6 +21,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "detail/access.hpp"
 #include "detail/field_syntax.hpp"
 #include "detail/http_date.hpp"
 #include "detail/trailer.hpp"
@@ -170,8 +171,9 @@ bool Connection::serve_one() {
     if (options_.max_requests_per_connection && served_ >= options_.max_requests_per_connection) {
         keep_alive_ = false;
     }
-    Request req(head.method_string(), head.target(), version_, head, peer_, *this, options_.max_body);
-    Response res(*this);
+    Request req =
+        detail::Access::request(head.method_string(), head.target(), version_, head, peer_, *this, options_.max_body);
+    Response res = detail::Access::response(*this);
     try {
         handler_(req, res);
     } catch (const HTTPError& e) {
@@ -212,8 +214,8 @@ bool Connection::serve_one() {
         upgrade_->handler_returned(false);
         return false;
     }
-    if (res.queue()) {
-        for (auto& piece : *res.queue()) res.write(piece);
+    if (const auto& queue = detail::Access::queue(res)) {
+        for (auto& piece : *queue) res.write(piece);
         if (!res.started()) res.write({});  // an empty queue: still a (streamed) response
     }
     if (res.started()) {
@@ -639,7 +641,7 @@ void Connection::start_stream(Response& r) {
     length_left_ = declared;
     started_ = true;
     send(boost::asio::buffer(put_head(status, r.headers(), framing_, declared, "text/html; charset=utf-8")));
-    r.mark_started();
+    detail::Access::mark_started(r);
 }
 
 void Connection::write_piece(std::string_view piece) {

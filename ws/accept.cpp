@@ -24,6 +24,8 @@ namespace bws = boost::beast::websocket;
 
 namespace {
 
+using http::detail::trim_ows;
+
 // gorilla's checkSameOrigin: a request without Origin (not from a browser) passes; otherwise
 // the Origin's host[:port] must be the Host header's. "null" and other opaque origins fail.
 bool same_origin(std::string_view origin, std::string_view host) {
@@ -46,24 +48,18 @@ struct DeflateOffer {
     int server_max_window_bits = 0;  // 0: not asked
 };
 
-std::string_view trimmed(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
 std::optional<DeflateOffer> read_deflate_offer(std::string_view offer) {
     const auto semi = offer.find(';');
-    if (!boost::beast::iequals(trimmed(offer.substr(0, semi)), "permessage-deflate")) return std::nullopt;
+    if (!boost::beast::iequals(trim_ows(offer.substr(0, semi)), "permessage-deflate")) return std::nullopt;
     DeflateOffer out;
     std::vector<std::string> seen;
     for (auto rest = semi == std::string_view::npos ? std::string_view{} : offer.substr(semi + 1); !rest.empty();) {
         const auto next = rest.find(';');
-        const auto param = trimmed(rest.substr(0, next));
+        const auto param = trim_ows(rest.substr(0, next));
         rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
         const auto eq = param.find('=');
-        const std::string name(trimmed(param.substr(0, eq)));
-        auto value = eq == std::string_view::npos ? std::string_view{} : trimmed(param.substr(eq + 1));
+        const std::string name(trim_ows(param.substr(0, eq)));
+        auto value = eq == std::string_view::npos ? std::string_view{} : trim_ows(param.substr(eq + 1));
         if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
         if (std::find(seen.begin(), seen.end(), name) != seen.end()) return std::nullopt;
         seen.push_back(name);

@@ -21,15 +21,20 @@ bool is_field_value(std::string_view s) noexcept;
 // reg-name (unreserved, sub-delims, %XX), then digits after a colon. Empty is valid.
 bool is_host_field(std::string_view s) noexcept;
 
+// `s` without the optional whitespace (spaces and tabs, RFC 9110 §5.6.3) around it.
+inline std::string_view trim_ows(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
 // Calls fn(element) for each element of a comma-separated list (RFC 9110 §5.6.1): optional
 // whitespace trimmed, empty elements skipped.
 template <class F>
 void for_each_list_element(std::string_view list, F&& fn) {
     for (;;) {
         const auto comma = list.find(',');
-        auto element = list.substr(0, comma);
-        while (!element.empty() && (element.front() == ' ' || element.front() == '\t')) element.remove_prefix(1);
-        while (!element.empty() && (element.back() == ' ' || element.back() == '\t')) element.remove_suffix(1);
+        const auto element = trim_ows(list.substr(0, comma));
         if (!element.empty()) fn(element);
         if (comma == std::string_view::npos) return;
         list.remove_prefix(comma + 1);

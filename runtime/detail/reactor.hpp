@@ -65,7 +65,6 @@ public:
     int harvest() noexcept;
     // Before the hub blocks: make sure the io_context wakes it when a socket gets an event.
     void arm() noexcept;
-    std::size_t registered() const noexcept { return registered_; }
 
 private:
     int epfd_;

@@ -52,14 +52,12 @@ public:
 protected:
     ~RequestSource() = default;
 };
+// The library's own way into Request and Response (http/detail/access.hpp).
+struct Access;
 }  // namespace detail
 
 class Request {
 public:
-    Request(std::string_view method, std::string_view target, unsigned version,
-            const boost::beast::http::fields& headers, const net::Address& remote, detail::RequestSource& body,
-            std::size_t max_body);
-
     std::string_view method() const noexcept { return method_; }
     // The request target as sent: path and query.
     std::string_view target() const noexcept { return target_; }
@@ -83,7 +81,6 @@ public:
 
     // Wildcards the router matched, by name ("/hello/<name>").
     std::string_view param(std::string_view name) const;
-    void set_params(std::vector<std::pair<std::string, std::string>> params) { params_ = std::move(params); }
 
     // The whole body; abort(413) when it is larger than the server's max_body.
     std::string body();
@@ -100,6 +97,11 @@ public:
     }
 
 private:
+    friend struct detail::Access;  // the server makes requests, the router sets their params
+    Request(std::string_view method, std::string_view target, unsigned version,
+            const boost::beast::http::fields& headers, const net::Address& remote, detail::RequestSource& source,
+            std::size_t max_body);
+
     std::string_view method_;
     std::string_view target_;
     std::string path_;

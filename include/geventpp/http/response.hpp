@@ -44,14 +44,14 @@ public:
 protected:
     ~BodySink() = default;
 };
+// The library's own way into Request and Response (http/detail/access.hpp).
+struct Access;
 }  // namespace detail
 
 using BodyQueue = std::shared_ptr<Queue<std::string>>;
 
 class Response {
 public:
-    explicit Response(detail::BodySink& sink) : sink_(sink) {}
-
     int status() const noexcept { return status_; }
     // 100-999; a final response may not be 1xx (101 comes from an upgrade: gev::ws::upgrade(request)).
     void set_status(int status);
@@ -78,10 +78,11 @@ public:
     bool started() const noexcept { return started_; }
     // Forgets status, headers and body (not possible once started), e.g. to answer an error.
     void reset();
-    const BodyQueue& queue() const noexcept { return queue_; }
-    void mark_started() noexcept { started_ = true; }
 
 private:
+    friend struct detail::Access;  // the server makes responses and sends their queues
+    explicit Response(detail::BodySink& sink) : sink_(sink) {}
+
     detail::BodySink& sink_;
     int status_ = 200;
     boost::beast::http::fields headers_;

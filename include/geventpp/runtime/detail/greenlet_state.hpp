@@ -48,7 +48,6 @@ public:
     void format_name(char* buf, std::size_t size) const noexcept;
     void set_name(std::string name);
     bool started() const noexcept { return started_; }
-    bool running() const noexcept { return started_ && !ready(); }
     // After it finished: true unless an exception other than GreenletExit escaped it.
     bool successful() const noexcept;
     bool killed() const noexcept;
@@ -62,7 +61,6 @@ public:
     TimePoint park_begin(const boost::fibers::waker& w, TimePoint deadline);
     void park_end() noexcept;
     void raise_pending();
-    bool has_timeouts() const noexcept { return timeouts_ != nullptr; }
 
     void push_timeout(TimeoutScope& s) noexcept;
     void pop_timeout(TimeoutScope& s) noexcept;
