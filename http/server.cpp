@@ -69,6 +69,7 @@ public:
         return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
     }
     net::Socket take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) override;
+    const std::string& server_name() const noexcept override { return options_.server_name; }
     void start_stream(Response& r) override;
     void write_piece(std::string_view piece) override;
 

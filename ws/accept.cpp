@@ -154,11 +154,13 @@ std::shared_ptr<WebSocket> upgrade(http::Request& request, const Options& option
     auto impl =
         std::make_unique<WebSocket::Impl>(std::move(sock), std::move(unread), options, boost::beast::role_type::server);
     impl->subprotocol = subprotocol;
-    // Beast keeps the decorator for the stream's life: it refers to the impl's copy.
+    // Beast keeps the decorator for the stream's life, but calls it only in accept() below: the
+    // subprotocol is the impl's copy, the server name the server's Options.
     const int window_asked = chosen_deflate ? chosen_deflate->server_max_window_bits : 0;
     impl->ws.set_option(
-        bws::stream_base::decorator([chosen = &impl->subprotocol, window_asked](bws::response_type& res) {
-            res.set(bhttp::field::server, "geventpp");
+        bws::stream_base::decorator([chosen = &impl->subprotocol, window_asked,
+                                     server = &request.server_name()](bws::response_type& res) {
+            res.set(bhttp::field::server, *server);
             if (!chosen->empty()) res.set(bhttp::field::sec_websocket_protocol, *chosen);
             // RFC 7692 §7.1.2.1: an accepted server_max_window_bits is answered, with the same
             // value or less. Beast leaves out the 15 it uses anyway.

@@ -467,6 +467,24 @@ TEST_CASE("broken_upgrades_get_http_errors") {
     });
 }
 
+TEST_CASE("the_101_names_the_server_as_its_options_do") {
+    gev::run([] {
+        gev::http::App app;
+        app.get("/echo", [](Request& q) { echo_until_closed(*gev::ws::upgrade(q)); });
+        gev::http::Options o;
+        o.access_log = false;
+        o.server_name = "chat/2.1";
+        gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), o);
+        server.start();
+        seen.emplace();
+        auto [s, head] = wstest::open(server.server_port(), "/echo");
+        CHECK(starts_with(head, "HTTP/1.1 101"));
+        CHECK(has(head, "Server: chat/2.1\r\n"));
+        s.close();
+        server.stop(0.5);
+    });
+}
+
 TEST_CASE("an_offer_of_an_8_bit_window_is_declined_not_answered_with_a_larger_one") {
     with_server([](std::uint16_t port) {
         auto [s, head] =

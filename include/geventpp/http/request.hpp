@@ -48,6 +48,8 @@ public:
     virtual std::optional<std::uint64_t> declared_body_length() const = 0;
     // See Request::take_over.
     virtual net::Socket take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) = 0;
+    // The server's Options::server_name.
+    virtual const std::string& server_name() const noexcept = 0;
 
 protected:
     ~RequestSource() = default;
@@ -67,6 +69,9 @@ public:
     // 10 for HTTP/1.0, 11 for HTTP/1.1.
     unsigned version() const noexcept { return version_; }
     const net::Address& remote_addr() const noexcept { return remote_; }
+    // What the server calls itself in its Server header (Options::server_name; WSGI's
+    // SERVER_SOFTWARE), for a protocol that takes the connection over and answers itself.
+    const std::string& server_name() const noexcept { return source_.server_name(); }
 
     // A header's value, "" when absent (names are case-insensitive).
     std::string_view header(std::string_view name) const;
