@@ -21,18 +21,13 @@ constexpr std::array<bool, 256> alnum_and(std::string_view extra) {
 }
 
 constexpr auto tchar_table = alnum_and("!#$%&'*+-.^_`|~");
-// RFC 3986 §3.2.2 reg-name: unreserved and sub-delims (pct-encoded is checked apart).
 constexpr auto reg_name_table = alnum_and("-._~!$&'()*+,;=");
 
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-
-bool is_hex(char c) {
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 }  // namespace
+
+bool is_reg_name_char(char c) noexcept {
+    return reg_name_table[static_cast<unsigned char>(c)];
+}
 
 bool is_host_field(std::string_view s) noexcept {
     std::size_t i = 0;

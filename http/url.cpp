@@ -13,21 +13,9 @@ namespace {
 
 constexpr char hex_digits[] = "0123456789ABCDEF";
 
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-bool is_hex(char c) {
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-// RFC 3986 §3.2.2 reg-name without pct-encoded: unreserved / sub-delims. A percent-encoded host
-// is refused rather than decoded: WHATWG decodes it, a resolver would not, and the two must agree.
-bool is_reg_name_char(char c) {
-    return is_alpha(c) || is_digit(c) || std::string_view("-._~!$&'()*+,;=").find(c) != std::string_view::npos;
-}
+using detail::is_digit;
+using detail::is_hex;
+using detail::is_reg_name_char;
 
 char lower(char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
@@ -93,6 +81,8 @@ Url Url::parse(std::string_view url) {
         const auto c = authority.find(':');
         u.host = std::string(authority.substr(0, c));
         authority.remove_prefix(u.host.size());
+        // reg-name without pct-encoded: a percent-encoded host is refused rather than decoded
+        // (WHATWG decodes it, a resolver would not, and the two must agree).
         for (char ch : u.host) {
             if (!is_reg_name_char(ch)) {
                 refuse(url, "the host '" + u.host + "' holds '" + std::string(1, ch) +

@@ -27,18 +27,21 @@ void BaseServer::stop(Seconds timeout) {
     stop_accepting();
     loop_.kill();
     if (auto me = getcurrent(); me && handlers_->contains(me)) handlers_->discard(me);
+    // However the wait below ends — also by the caller's own Timeout or a kill, which the caller
+    // then still sees — the server ends stopped.
+    struct Stopped {
+        BaseServer& s;
+        ~Stopped() {
+            s.release();
+            s.stopped_.set();
+        }
+    } stopped{*this};
     try {
         if (!handlers_->join(timeout ? timeout : options_.stop_timeout)) handlers_->kill();
     } catch (...) {
-        // The caller's own Timeout (or a kill) cut the wait short: the server still ends
-        // stopped, and the caller still sees the exception.
         handlers_->kill(nullptr, false);
-        release();
-        stopped_.set();
         throw;
     }
-    release();
-    stopped_.set();
 }
 
 }  // namespace gev::net

@@ -158,8 +158,7 @@ void WebSocket::Impl::close_handshake(std::uint16_t c, std::string_view r) {
     try {
         Timeout::within(close_timeout, [&] {
             bws::close_reason why(c);
-            r = close_reason_text(r);
-            why.reason = bws::reason_string(r.data(), r.size());
+            why.reason = bws::reason_string(r.data(), r.size());  // close() cut it to 123 bytes
             ws.close(why, ec);
         });
     } catch (...) {

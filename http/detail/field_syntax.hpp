@@ -17,6 +17,16 @@ bool is_token(std::string_view s) noexcept;
 // 0x80 up (obs-text) are allowed.
 bool is_field_value(std::string_view s) noexcept;
 
+// Character classes of RFC 3986: a decimal digit, a hex digit, and a reg-name character
+// (unreserved or sub-delims; pct-encoded is checked apart).
+inline bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
+inline bool is_hex(char c) noexcept {
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+bool is_reg_name_char(char c) noexcept;
+
 // RFC 9110 §7.2 Host: uri-host [ ":" port ] — an IPv6 literal in brackets, an IPv4 address or a
 // reg-name (unreserved, sub-delims, %XX), then digits after a colon. Empty is valid.
 bool is_host_field(std::string_view s) noexcept;

@@ -641,16 +641,20 @@ def group5():
     echo_case("5.2", "pong in 2 fragments: fail",
               lambda c: c.send(c.frame(PONG, f1, fin=False) + c.frame(CONT, f2)), fail=(1002,))
 
+    def send_frames(c, frames, chop=None, delay=0.0):
+        # All at once (cut into `chop`-byte writes), or one frame a write with `delay` between.
+        if delay:
+            for f in frames:
+                c.send(f)
+                time.sleep(delay)
+        else:
+            c.send(b"".join(frames), chop=chop)
+
     def two(chop=None, delay=0.0, ping=False):
         def steps(c):
             frames = [c.frame(TEXT, f1, fin=False)] + ([c.frame(PING, b"pongme!")] if ping else []) + [
                 c.frame(CONT, f2)]
-            if delay:
-                for f in frames:
-                    c.send(f)
-                    time.sleep(delay)
-            else:
-                c.send(b"".join(frames), chop=chop)
+            send_frames(c, frames, chop, delay)
         return steps
     echo_case("5.3", "text in 2 fragments", two(), expect=[("text", f1 + f2)])
     echo_case("5.4", "text in 2 fragments, written in 1-byte chops", two(chop=1), expect=[("text", f1 + f2)])
@@ -663,13 +667,7 @@ def group5():
     for i, fin in ((9, True), (12, False)):
         for j, (chop, delay) in enumerate(((None, 0), (1, 0), (None, 0.05))):
             def steps(c, fin=fin, chop=chop, delay=delay):
-                frames = [c.frame(CONT, np, fin=fin), c.frame(TEXT, b"Hello, world!")]
-                if delay:
-                    for f in frames:
-                        c.send(f)
-                        time.sleep(delay)
-                else:
-                    c.send(b"".join(frames), chop=chop)
+                send_frames(c, [c.frame(CONT, np, fin=fin), c.frame(TEXT, b"Hello, world!")], chop, delay)
             how = ["", ", written in 1-byte chops", ", frame by frame"][j]
             echo_case(f"5.{i + j}", f"continuation (FIN={int(fin)}) without a message to continue{how}: fail",
                       steps, fail=(1002,))

@@ -90,7 +90,8 @@ public:
     void finish(std::uint16_t code, std::string reason = {});
     // Fails the connection: a close frame with `code` if the stream allows one, then the end.
     void fail(std::uint16_t code, std::string_view reason);
-    // The closing handshake, run by the only greenlet reading.
+    // The closing handshake, run by the only greenlet reading; `reason` is at most the 123 bytes
+    // a close frame holds (close() cut it).
     void close_handshake(std::uint16_t code, std::string_view reason);
     void send(std::string_view data, bool binary);
     // Between messages, with nothing buffered in Beast (server side: the frame tracker knows),
