@@ -4,6 +4,7 @@
 #include <geventpp/http/client.hpp>
 #include <geventpp/http/request.hpp>
 #include <geventpp/net/error.hpp>
+#include <geventpp/net/socket_stream.hpp>
 #include <geventpp/runtime/timeout.hpp>
 #include <sstream>
 
@@ -84,9 +85,9 @@ bhttp::request<bhttp::string_body> make_request(std::string_view method, const U
     return req;
 }
 
-void send(net::Socket& sock, bhttp::request<bhttp::string_body>& req, const Url& u) {
+void send(net::Stream& stream, bhttp::request<bhttp::string_body>& req, const Url& u) {
     boost::system::error_code ec;
-    bhttp::write(sock, req, ec);
+    bhttp::write(stream, req, ec);
     if (ec) {
         const int err = ec.category() == boost::system::system_category() ? ec.value() : EIO;
         net::detail::throw_socket_error(err, ("sending the request to " + peer(u)).c_str());
@@ -129,11 +130,11 @@ ClientResponse Session::request(std::string_view method, std::string_view url, s
     try {
         for (int attempt = 0;; ++attempt) {
             bool reused = false;
-            net::Socket sock = connect(u, reused);
-            detail::ResponseReader reader(sock, peer(u), limits, method == "HEAD");
+            net::SocketStream stream(connect(u, reused));
+            detail::ResponseReader reader(stream, peer(u), limits, method == "HEAD");
             ClientResponse out;
             try {
-                send(sock, req, u);
+                send(stream, req, u);
                 reader.read_header();
                 out.body = reader.read_body();
             } catch (const net::SocketTimeout&) {
@@ -147,7 +148,7 @@ ClientResponse Session::request(std::string_view method, std::string_view url, s
             }
             out.status = reader.status();
             out.headers = reader.header();
-            if (reader.reusable()) give_back(u, std::move(sock));
+            if (reader.reusable()) give_back(u, std::move(stream.socket()));
             return out;
         }
     } catch (const Timeout::Expired& e) {
@@ -164,13 +165,13 @@ ClientResponse Session::post(std::string_view url, std::string body, std::string
 struct ClientStream::State {
     State(net::Socket s, const Url& u, const detail::ResponseLimits& limits, bool head, std::string exchange,
           Seconds timeout, TimePoint deadline)
-        : sock(std::move(s)),
-          reader(sock, peer(u), limits, head),
+        : stream(std::move(s)),
+          reader(stream, peer(u), limits, head),
           exchange(std::move(exchange)),
           timeout(timeout),
           deadline(deadline) {}
 
-    net::Socket sock;
+    net::SocketStream stream;
     detail::ResponseReader reader;
     std::string exchange;  // "HTTP GET host:port", for the timeout's message
     Seconds timeout;
@@ -189,7 +190,7 @@ ClientStream Session::open(std::string_view method, std::string_view url, std::s
         sock.settimeout({});
         auto state = std::make_unique<ClientStream::State>(std::move(sock), u, limits, method == "HEAD", exchange,
                                                            options_.timeout, deadline);
-        send(state->sock, req, u);
+        send(state->stream, req, u);
         state->reader.read_header();
         return ClientStream(std::move(state));
     } catch (const Timeout::Expired& e) {

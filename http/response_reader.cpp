@@ -17,8 +17,8 @@ namespace {
 constexpr std::size_t buffer_slack = 4096;
 }  // namespace
 
-ResponseReader::ResponseReader(net::Socket& sock, std::string peer, ResponseLimits limits, bool head)
-    : sock_(sock), peer_(std::move(peer)), limits_(limits), head_(head), buffer_(limits.max_header + buffer_slack) {
+ResponseReader::ResponseReader(net::Stream& stream, std::string peer, ResponseLimits limits, bool head)
+    : stream_(stream), peer_(std::move(peer)), limits_(limits), head_(head), buffer_(limits.max_header + buffer_slack) {
     start();
 }
 
@@ -67,7 +67,7 @@ void ResponseReader::fail(boost::system::error_code ec, const char* reading) con
 void ResponseReader::read_header() {
     for (;;) {
         boost::system::error_code ec;
-        bhttp::read_header(sock_, buffer_, *parser_, ec);
+        bhttp::read_header(stream_, buffer_, *parser_, ec);
         if (ec) fail(ec, "reading the response header");
         const int s = status();
         if (s < 100 || s > 199 || s == 101) {
@@ -90,7 +90,7 @@ std::size_t ResponseReader::read_some(char* data, std::size_t size) {
         p.get().body().data = data;
         p.get().body().size = size;
         boost::system::error_code ec;
-        bhttp::read_some(sock_, buffer_, p, ec);
+        bhttp::read_some(stream_, buffer_, p, ec);
         if (ec == bhttp::error::need_buffer) ec = {};
         if (ec) fail(ec, "reading the response body");
         const std::size_t got = size - p.get().body().size;

@@ -15,6 +15,7 @@
 #include <geventpp/http/server.hpp>
 #include <geventpp/net/error.hpp>
 #include <geventpp/net/serve.hpp>
+#include <geventpp/net/socket_stream.hpp>
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/sleep.hpp>
 #include <geventpp/runtime/timeout.hpp>
@@ -34,8 +35,8 @@ using namespace std::string_view_literals;
 
 namespace {
 
-// Takes over an idle connection (moving its socket out) and returns true, or returns false.
-using Parker = std::function<bool(net::Socket& sock, const net::Address& peer, std::size_t served)>;
+// Takes over an idle connection (its stream is then closed here) and returns true, or returns false.
+using Parker = std::function<bool(std::size_t served)>;
 
 // What the read buffer may hold beyond a header block of max_header_bytes: so that the header
 // limit (431), not the buffer's, is what a long header block meets.
@@ -46,9 +47,9 @@ constexpr double linger_seconds = 1.0;
 
 class Connection final : public detail::RequestSource, public detail::BodySink {
 public:
-    Connection(net::Socket& sock, const net::Address& peer, const Handler& handler, const Options& options,
+    Connection(net::Stream& stream, const net::Address& peer, const Handler& handler, const Options& options,
                std::size_t served, Parker park, boost::intrusive::list<Upgrade>& upgraded)
-        : sock_(sock),
+        : stream_(stream),
           peer_(peer),
           handler_(handler),
           options_(options),
@@ -61,6 +62,7 @@ public:
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
+    // Serves requests until the connection closes or fails.
     void run();
 
     void read_body(const std::function<void(std::string_view)>& sink) override;
@@ -68,7 +70,7 @@ public:
         const auto length = parser_->content_length();
         return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
     }
-    net::Socket take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) override;
+    std::unique_ptr<net::Stream> take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) override;
     const std::string& server_name() const noexcept override { return options_.server_name; }
     void start_stream(Response& r) override;
     void write_piece(std::string_view piece) override;
@@ -119,7 +121,7 @@ private:
     [[gnu::noinline]] void report_failure(std::string_view target);
     [[gnu::noinline]] void log(int status, std::size_t bytes);
 
-    net::Socket& sock_;
+    net::Stream& stream_;
     const net::Address& peer_;  // lives as long as the connection's greenlet
     const Handler& handler_;
     const Options& options_;
@@ -152,7 +154,10 @@ private:
 };
 
 void Connection::run() {
-    while (read_header() && serve_one()) {
+    try {
+        while (read_header() && serve_one()) {
+        }
+    } catch (const net::SocketError&) {  // the client is gone or failed: the connection just ends
     }
 }
 
@@ -256,7 +261,7 @@ bool Connection::read_header() {
     parser_->body_limit(boost::none);
     parser_->on_chunk_header(chunk_header_);
     buffer_.max_size(options_.max_header_bytes + header_read_slack);
-    sock_.settimeout({});  // the waits below are bounded by their own Timeouts
+    stream_.settimeout({});  // the waits below are bounded by their own Timeouts
     const std::size_t first_read = std::min<std::size_t>(16 * 1024, buffer_.max_size());
     boost::system::error_code ec;
     // Idle: park the connection without a greenlet, or wait for the first byte of the next
@@ -269,10 +274,10 @@ bool Connection::read_header() {
             // of parking and a new greenlet being spawned for it at once (ab -k: every request).
             gev::sleep(0);
             auto space = buffer_.prepare(first_read);
-            if (auto n = sock_.try_recv_into(space.data(), space.size())) {
+            if (auto n = stream_.try_recv_into(space.data(), space.size())) {
                 if (*n == 0) return false;  // the client closed
                 buffer_.commit(*n);
-            } else if (park_(sock_, peer_, served_)) {
+            } else if (park_(served_)) {
                 return false;
             }
         }
@@ -280,7 +285,7 @@ bool Connection::read_header() {
     if (buffer_.size() == 0) {
         const bool in_time = Timeout::within(options_.keepalive_timeout, [&] {
             auto space = buffer_.prepare(first_read);
-            buffer_.commit(sock_.read_some(boost::asio::buffer(space), ec));
+            buffer_.commit(stream_.read_some(boost::asio::buffer(space), ec));
         });
         if (!in_time || ec) return false;  // idle too long, closed, reset
     }
@@ -332,7 +337,7 @@ boost::system::error_code Connection::read_header_block() {
         if (ec && ec != bhttp::error::need_more) return ec;
         if (taken + buffer_.size() >= options_.max_header_bytes) return bhttp::error::header_limit;
         const auto space = buffer_.prepare(std::min<std::size_t>(buffer_.max_size() - buffer_.size(), 16 * 1024));
-        const auto n = sock_.read_some(boost::asio::buffer(space), ec);
+        const auto n = stream_.read_some(boost::asio::buffer(space), ec);
         if (ec == boost::asio::error::eof) {
             return taken + buffer_.size() > 0 ? bhttp::error::partial_message : bhttp::error::end_of_stream;
         }
@@ -437,7 +442,7 @@ std::size_t Connection::read_body_some(char* out, std::size_t n) {
         send(boost::asio::buffer("HTTP/1.1 100 Continue\r\n\r\n"sv));
     }
     parser_->eager(true);
-    sock_.settimeout(options_.body_timeout);
+    stream_.settimeout(options_.body_timeout);
     for (;;) {
         head.body().data = out;
         head.body().size = n;
@@ -460,7 +465,7 @@ std::size_t Connection::read_body_some(char* out, std::size_t n) {
         if (buffer_.size() >= options_.max_chunk_line) body_failed(bhttp::error::buffer_overflow);
         buffer_.max_size(buffer_.size() + 64 * 1024);
         const auto space = buffer_.prepare(64 * 1024);
-        const auto read = sock_.read_some(boost::asio::buffer(space), ec);
+        const auto read = stream_.read_some(boost::asio::buffer(space), ec);
         if (ec == boost::asio::error::eof) {
             parser_->put_eof(ec);
             body_failed(ec ? ec : bhttp::error::partial_message);
@@ -507,13 +512,13 @@ bool Connection::drain_body() {
 }
 
 void Connection::linger() {
-    if (!sock_) return;
+    if (!stream_.is_open()) return;
     try {
-        sock_.shutdown(SHUT_WR);
+        stream_.shutdown_write();
         Timeout::within(linger_seconds, [&] {
             char sink[16384];
             for (std::size_t total = 0; total < options_.max_drain;) {
-                const auto n = sock_.recv_into(sink, sizeof sink);
+                const auto n = stream_.recv_into(sink, sizeof sink);
                 if (n == 0) break;
                 total += n;
             }
@@ -524,10 +529,12 @@ void Connection::linger() {
 
 template <class Buffers>
 void Connection::send(const Buffers& buffers) {
-    sock_.settimeout(options_.send_timeout);
-    boost::system::error_code ec;
-    boost::asio::write(sock_, buffers, ec);
-    if (ec) io_failed(ec, "send to ");
+    stream_.settimeout(options_.send_timeout);
+    try {
+        stream_.send_buffers(buffers);
+    } catch (const net::SocketError& e) {
+        io_failed(boost::system::error_code(e.code().value(), boost::system::system_category()), "send to ");
+    }
 }
 
 void Connection::io_failed(boost::system::error_code ec, const char* call) {
@@ -536,15 +543,15 @@ void Connection::io_failed(boost::system::error_code ec, const char* call) {
     net::detail::throw_socket_error(ec.value(), (call + peer_.to_string()).c_str());
 }
 
-net::Socket Connection::take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) {
+std::unique_ptr<net::Stream> Connection::take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) {
     upgraded_.push_back(*upgrade);
     upgrade_ = std::move(upgrade);
     const auto data = buffer_.data();
     unread.assign(static_cast<const char*>(data.data()), data.size());
     buffer_ = beast::flat_buffer();  // its memory too: the connection may now stay open for hours
     keep_alive_ = false;
-    sock_.settimeout({});
-    return std::move(sock_);
+    stream_.settimeout({});
+    return stream_.release();
 }
 
 std::string_view Connection::put_head(int status, const bhttp::fields& fields, Framing framing, std::uint64_t length,
@@ -749,15 +756,12 @@ Server::~Server() {
 }
 
 void Server::serve(net::Socket& sock, const net::Address& peer, std::size_t served) {
+    net::SocketStream stream(std::move(sock));
     Parker parker;
     if (options_.park_idle) {
-        parker = [this](net::Socket& s, const net::Address& p, std::size_t n) { return park(s, p, n); };
+        parker = [this, &stream, &peer](std::size_t n) { return park(stream.socket(), peer, n); };
     }
-    Connection c(sock, peer, handler_, options_, served, std::move(parker), upgraded_);
-    try {
-        c.run();
-    } catch (const net::SocketError&) {
-    }
+    Connection(stream, peer, handler_, options_, served, std::move(parker), upgraded_).run();
 }
 
 bool Server::park(net::Socket& sock, const net::Address& peer, std::size_t served) {
@@ -807,6 +811,12 @@ void Server::stop_accepting() noexcept {
     if (sweeper_) sweeper_.kill(GreenletExit{}, false);
     parked_.clear();  // closes the idle connections
     for (auto& upgrade : upgraded_) upgrade.server_stopping();
+}
+
+void serve_connection(net::Stream& stream, const net::Address& peer, const Handler& handler, const Options& options) {
+    detail::check_field("http::serve_connection", "Server", options.server_name);
+    boost::intrusive::list<Upgrade> upgraded;
+    Connection(stream, peer, handler, options, 0, {}, upgraded).run();
 }
 
 void serve(const net::Address& address, const http::Handler& handler, Options options, std::size_t threads,

@@ -262,6 +262,28 @@ void Socket::sendall(std::string_view data, int flags) {
     while (!data.empty()) data.remove_prefix(send(data, flags));
 }
 
+void Socket::sendall(std::span<const boost::asio::const_buffer> buffers) {
+    std::array<iovec, max_iov> iov;
+    while (!buffers.empty()) {
+        std::size_t n = 0;
+        for (; n < iov.size() && n < buffers.size(); ++n) {
+            iov[n].iov_base = const_cast<void*>(buffers[n].data());
+            iov[n].iov_len = buffers[n].size();
+        }
+        std::size_t sent = writev_some(iov.data(), n);
+        // Past what went out: whole buffers, then the part of one.
+        while (!buffers.empty() && sent >= buffers.front().size()) {
+            sent -= buffers.front().size();
+            buffers = buffers.subspan(1);
+        }
+        if (sent) {
+            const auto rest = buffers.front() + sent;
+            sendall({static_cast<const char*>(rest.data()), rest.size()});
+            buffers = buffers.subspan(1);
+        }
+    }
+}
+
 std::pair<std::string, Address> Socket::recvfrom(std::size_t n, int flags) {
     std::string buf(n, '\0');
     Address from;

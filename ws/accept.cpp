@@ -150,9 +150,9 @@ std::shared_ptr<WebSocket> upgrade(http::Request& request, const Options& option
 
     auto taken = std::make_shared<Upgrade>();
     std::string unread;
-    auto sock = request.take_over(unread, taken);
-    auto impl =
-        std::make_unique<WebSocket::Impl>(std::move(sock), std::move(unread), options, boost::beast::role_type::server);
+    auto stream = request.take_over(unread, taken);
+    auto impl = std::make_unique<WebSocket::Impl>(std::move(stream), std::move(unread), options,
+                                                  boost::beast::role_type::server);
     impl->subprotocol = subprotocol;
     // Beast keeps the decorator for the stream's life, but calls it only in accept() below: the
     // subprotocol is the impl's copy, the server name the server's Options.

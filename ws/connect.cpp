@@ -3,6 +3,7 @@
 #include <boost/beast/http/message.hpp>
 #include <cctype>
 #include <geventpp/http/client.hpp>
+#include <geventpp/net/socket_stream.hpp>
 #include <geventpp/runtime/timeout.hpp>
 #include <geventpp/ws/client.hpp>
 #include <sstream>
@@ -64,9 +65,10 @@ std::shared_ptr<WebSocket> connect(std::string_view url, const Options& options,
     const std::string peer = u.authority() + (u.port == 80 ? ":80" : "");
     Timeout deadline(timeout);
     try {
-        auto impl = std::make_unique<WebSocket::Impl>(net::create_connection(u.host, u.port, timeout), std::string(),
-                                                      options, boost::beast::role_type::client);
-        impl->sock.settimeout({});  // the handshake's deadline bounds every call
+        auto impl = std::make_unique<WebSocket::Impl>(
+            std::make_unique<net::SocketStream>(net::create_connection(u.host, u.port, timeout)), std::string(),
+            options, boost::beast::role_type::client);
+        impl->stream->settimeout({});  // the handshake's deadline bounds every call
         impl->ws.set_option(bws::stream_base::decorator([&](bws::request_type& req) {
             req.set(bhttp::field::user_agent, "geventpp");
             if (!offered.empty()) req.set(bhttp::field::sec_websocket_protocol, offered);

@@ -1,5 +1,4 @@
 #include <sys/random.h>
-#include <sys/socket.h>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/websocket/detail/utf8_checker.hpp>
@@ -34,14 +33,14 @@ void teardown(boost::beast::role_type, Transport& transport, boost::system::erro
     auto& o = transport.owner();
     try {
         Timeout::within(o.close_timeout, [&] {
-            o.sock.shutdown(SHUT_WR);
+            o.stream->shutdown_write();
             char sink[4096];
-            while (o.sock.recv_into(sink, sizeof sink) > 0) {
+            while (o.stream->recv_into(sink, sizeof sink) > 0) {
             }
         });
     } catch (const net::SocketError&) {
     }
-    o.sock.close();
+    o.stream->close();
 }
 
 }  // namespace detail
@@ -87,8 +86,8 @@ std::uint16_t failure_code(const boost::system::error_code& ec) {
 
 }  // namespace
 
-WebSocket::Impl::Impl(net::Socket s, std::string rest, const Options& o, boost::beast::role_type role)
-    : sock(std::move(s)),
+WebSocket::Impl::Impl(std::unique_ptr<net::Stream> s, std::string rest, const Options& o, boost::beast::role_type role)
+    : stream(std::move(s)),
       unread(std::move(rest)),
       send_timeout(o.send_timeout.span()),
       message_timeout(o.message_timeout.span()),
@@ -127,7 +126,7 @@ void WebSocket::Impl::fail(std::uint16_t c, std::string_view r) {
         }
         frame += payload;
         try {
-            Timeout::within(close_timeout, [&] { sock.sendall(frame); });
+            Timeout::within(close_timeout, [&] { stream->sendall(frame); });
         } catch (const net::SocketError&) {
         } catch (...) {
             finish(c, std::string(r));  // the caller's own Timeout or a kill: closed all the same
@@ -143,7 +142,7 @@ void WebSocket::Impl::finish(std::uint16_t c, std::string r) {
         reason = std::move(r);
     }
     closing = true;
-    sock.close();
+    stream->close();
     done.set();
 }
 
@@ -162,7 +161,7 @@ void WebSocket::Impl::close_handshake(std::uint16_t c, std::string_view r) {
             ws.close(why, ec);
         });
     } catch (...) {
-        finish(abnormal);  // the caller's own Timeout or a kill: the handshake is cut, the socket goes
+        finish(abnormal);  // the caller's own Timeout or a kill: the handshake is cut, the stream goes
         throw;
     }
     if (ws.reason().code != bws::close_code::none) {
@@ -205,7 +204,7 @@ void WebSocket::Impl::wait_for_message() {
     if (role != boost::beast::role_type::server || !unread.empty() || !frames.drained()) return;
     if (close_request) throw detail::CloseRequested{};
     detail::FlagScope parked(reader_parked);
-    sock.wait_read();
+    stream->wait_read();
 }
 
 WebSocket::WebSocket(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -1,6 +1,6 @@
-// Reading one HTTP response from a socket, within the client's limits: the part of the client
+// Reading one HTTP response from a stream, within the client's limits: the part of the client
 // that parses what a server sends, apart from Session so that the fuzzer
-// (tests/fuzz/http_response_fuzz.cpp) drives it over a socketpair.
+// (tests/fuzz/http_response_fuzz.cpp) drives it over a scripted stream.
 //
 // Memory is bounded whatever the server sends: the read buffer holds at most max_header + 4 KiB
 // (so a header, a chunk-size line or a trailer that never ends is an error, not a growing
@@ -15,7 +15,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <cstddef>
 #include <cstdint>
-#include <geventpp/net/socket.hpp>
+#include <geventpp/net/stream.hpp>
 #include <optional>
 #include <string>
 
@@ -30,7 +30,7 @@ struct ResponseLimits {
 class ResponseReader {
 public:
     // `peer` names the server in error messages; `head` for the answer to a HEAD (no body).
-    ResponseReader(net::Socket& sock, std::string peer, ResponseLimits limits, bool head);
+    ResponseReader(net::Stream& stream, std::string peer, ResponseLimits limits, bool head);
     ResponseReader(const ResponseReader&) = delete;
     ResponseReader& operator=(const ResponseReader&) = delete;
 
@@ -54,7 +54,7 @@ private:
     void start();
     [[noreturn]] void fail(boost::system::error_code ec, const char* reading) const;
 
-    net::Socket& sock_;
+    net::Stream& stream_;
     std::string peer_;
     ResponseLimits limits_;
     bool head_;

@@ -1,13 +1,14 @@
 // libFuzzer target for the HTTP request path: each input is what one client sends on one
-// connection. Whatever the bytes, the server answers with HTTP responses (a route's answer, or
-// a 4xx for what it cannot parse) and closes — it never crashes, leaks, or hangs, and it keeps
-// serving the next connection. Seed corpus: tests/fuzz/http_corpus. Run: make fuzz.
+// connection, read by the server's connection core from a scripted stream (fuzz_app.hpp).
+// Whatever the bytes, the server answers with HTTP responses (a route's answer, or a 4xx for
+// what it cannot parse) and closes — it never crashes, leaks, or hangs. Seed corpus:
+// tests/fuzz/http_corpus. Run: make fuzz.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
-#include "fuzz_server.hpp"
+#include "fuzz_app.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string out = fuzz::exchange({reinterpret_cast<const char*>(data), size});

@@ -1,19 +1,20 @@
 // libFuzzer target for the client's response parser: each input is what a server sends on one
-// connection, answering one request. The bytes go through a socketpair into the reader Session
-// uses (http/detail/response_reader.hpp), with small limits so that the fuzzer reaches them:
+// connection, answering one request. The bytes come from a scripted stream (whole, a byte at a
+// time or in 7-byte pieces, by the input's length) into the reader Session uses
+// (http/detail/response_reader.hpp), with small limits so that the fuzzer reaches them:
 // whatever they are, the reader returns a response within its limits or throws ProtocolError or
 // a net::SocketError — it never crashes, hangs, or allocates past its limits (libFuzzer's
 // -rss_limit_mb). Seed corpus: tests/fuzz/response_corpus. Run: make fuzz.
-#include <sys/socket.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <geventpp/geventpp.hpp>
 #include <geventpp/http/client.hpp>
+#include <string>
 #include <string_view>
 
 #include "../../http/detail/response_reader.hpp"
+#include "../scripted_stream.hpp"
 
 namespace {
 constexpr std::uint64_t max_body = 1 << 20;
@@ -21,20 +22,11 @@ constexpr std::uint64_t max_body = 1 << 20;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view input(reinterpret_cast<const char*>(data), size);
+    static const std::size_t pieces[] = {std::string::npos, 1, 7};
     gev::run([&] {
-        int fds[2];
-        if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) std::abort();
-        auto server = gev::net::Socket::adopt(fds[0]);
-        auto client = gev::net::Socket::adopt(fds[1]);
-        auto writer = gev::spawn([&] {
-            try {
-                server.sendall(input);
-                server.shutdown(SHUT_WR);
-            } catch (const gev::net::SocketError&) {  // the reader gave up and closed
-            }
-        });
+        test::ScriptedStream stream(std::string(input), pieces[size % 3]);
         try {
-            gev::http::detail::ResponseReader reader(client, "fuzz", {4096, max_body, 10}, false);
+            gev::http::detail::ResponseReader reader(stream, "fuzz", {4096, max_body, 10}, false);
             reader.read_header();
             // A few bytes through the streaming path, then the rest as request() reads it.
             char piece[97];
@@ -48,8 +40,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         } catch (const gev::http::ProtocolError&) {
         } catch (const gev::net::SocketError&) {
         }
-        client.close();
-        writer.kill();
     });
     return 0;
 }

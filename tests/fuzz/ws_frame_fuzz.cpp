@@ -1,14 +1,15 @@
 // libFuzzer target for the WebSocket frame path: after a valid upgrade (to /echo, or to
 // /echo-deflate with permessage-deflate negotiated when the input's first byte is odd), the rest
-// of the input is what the client sends as frames. Whatever they are, the server echoes whole
-// messages, fails the connection with a close code, or sees the client go — it never crashes,
-// leaks or hangs. Seed corpus: tests/fuzz/ws_corpus. Run: make fuzz.
+// of the input is what the client sends as frames, read from a scripted stream (fuzz_app.hpp).
+// Whatever they are, the server echoes whole messages, fails the connection with a close code,
+// or sees the client go — it never crashes, leaks or hangs. Seed corpus: tests/fuzz/ws_corpus.
+// Run: make fuzz.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
-#include "fuzz_server.hpp"
+#include "fuzz_app.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return -1;

@@ -1,4 +1,4 @@
-// What a gev::ws::WebSocket is made of: Beast's websocket stream over a Transport (the socket,
+// What a gev::ws::WebSocket is made of: Beast's websocket stream over a Transport (the stream,
 // the bytes read past the handshake, the write lock), and the state that lets one greenlet
 // receive while others send or close.
 #pragma once
@@ -8,7 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <cstddef>
-#include <geventpp/net/socket.hpp>
+#include <geventpp/net/stream.hpp>
 #include <geventpp/runtime/event.hpp>
 #include <geventpp/runtime/greenlet.hpp>
 #include <geventpp/runtime/lock.hpp>
@@ -77,16 +77,16 @@ private:
 };
 
 // Beast's end of the closing handshake: shut down our side, read until the peer's end of
-// stream (bounded by close_timeout), close the socket.
+// stream (bounded by close_timeout), close the stream.
 void teardown(boost::beast::role_type role, Transport& transport, boost::system::error_code& ec);
 
 }  // namespace detail
 
 class WebSocket::Impl {
 public:
-    Impl(net::Socket sock, std::string unread, const Options& options, boost::beast::role_type role);
+    Impl(std::unique_ptr<net::Stream> stream, std::string unread, const Options& options, boost::beast::role_type role);
 
-    // Records why the connection ended and closes the socket.
+    // Records why the connection ended and closes the stream.
     void finish(std::uint16_t code, std::string reason = {});
     // Fails the connection: a close frame with `code` if the stream allows one, then the end.
     void fail(std::uint16_t code, std::string_view reason);
@@ -95,13 +95,13 @@ public:
     void close_handshake(std::uint16_t code, std::string_view reason);
     void send(std::string_view data, bool binary);
     // Between messages, with nothing buffered in Beast (server side: the frame tracker knows),
-    // waits for the socket to be readable here rather than deep in Beast's read, so an idle
+    // waits for the stream to be readable here rather than deep in Beast's read, so an idle
     // connection's greenlet keeps one stack page. Throws CloseRequested, SocketError.
     void wait_for_message();
     // The reason text of the peer's close frame.
     std::string peer_reason() const;
 
-    net::Socket sock;
+    std::unique_ptr<net::Stream> stream;
     std::string unread;  // bytes read past the handshake, served first
     // From the Options (the rest serve the handshake only: an idle connection is kept small);
     // zero for none.
@@ -111,10 +111,10 @@ public:
     boost::beast::websocket::stream<detail::Transport> ws;
     Lock write_lock;
     bool send_in_progress = false;  // send() holds write_lock...
-    bool sender_parked = false;     // ...and waits in the socket for room
+    bool sender_parked = false;     // ...and waits in the stream for room
 
     bool receiving = false;      // a greenlet is in receive()
-    bool reader_parked = false;  // ... and waits in the socket, where close() may interrupt it
+    bool reader_parked = false;  // ... and waits in the stream, where close() may interrupt it
     gev::detail::GreenletState* receiver = nullptr;
     std::unique_ptr<std::pair<std::uint16_t, std::string>> close_request;
     detail::FrameTracker frames;   // server side: what Beast's read buffer holds
@@ -140,7 +140,7 @@ std::size_t Transport::read_some(const MutableBufferSequence& buffers, boost::sy
         o.unread.erase(0, n);
         return handed(buffers, n);
     }
-    if (!o.receiving) return handed(buffers, o.sock.read_some(buffers, ec));
+    if (!o.receiving) return handed(buffers, o.stream->read_some(buffers, ec));
     if (o.close_request) throw CloseRequested{};
     FlagScope parked(o.reader_parked);
     // Once a message has started (bytes of it arrived), the rest must come in time.
@@ -150,7 +150,7 @@ std::size_t Transport::read_some(const MutableBufferSequence& buffers, boost::sy
         if (o.message_deadline == TimePoint{}) o.message_deadline = now + o.message_timeout;
         bound.emplace(o.message_deadline - now, MessageTimeout{});
     }
-    const auto n = o.sock.read_some(buffers, ec);
+    const auto n = o.stream->read_some(buffers, ec);
     o.received += n;
     return handed(buffers, n);
 }
@@ -180,19 +180,19 @@ std::size_t Transport::read_some(const MutableBufferSequence& buffers) {
 template <class ConstBufferSequence>
 std::size_t Transport::write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
     auto& o = owner_;
-    // Inside send(), the sending greenlet is the caller unless it is parked in the socket below
+    // Inside send(), the sending greenlet is the caller unless it is parked in the stream below
     // (then the caller is the receiver, writing a pong or a close): it already holds the lock.
     std::unique_lock<Lock> lock(o.write_lock, std::defer_lock);
     const bool sender = o.send_in_progress && !o.sender_parked;
     if (!sender) lock.lock();
     FlagScope parked(o.sender_parked, sender);
     const std::size_t size = boost::beast::buffer_bytes(buffers);
-    std::size_t total = o.sock.write_some(buffers, ec);  // most often all of it
+    std::size_t total = o.stream->write_some(buffers, ec);  // most often all of it
     if (ec || total == size) return total;
     boost::beast::buffers_suffix<ConstBufferSequence> rest(buffers);
     rest.consume(total);
     while (total < size) {
-        const auto n = o.sock.write_some(rest, ec);
+        const auto n = o.stream->write_some(rest, ec);
         if (ec) break;
         rest.consume(n);
         total += n;

@@ -17,7 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <geventpp/net/address.hpp>
-#include <geventpp/net/socket.hpp>
+#include <geventpp/net/stream.hpp>
 #include <map>
 #include <memory>
 #include <optional>
@@ -47,7 +47,7 @@ public:
     // The body's length when the request declared it (Content-Length), before reading it.
     virtual std::optional<std::uint64_t> declared_body_length() const = 0;
     // See Request::take_over.
-    virtual net::Socket take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) = 0;
+    virtual std::unique_ptr<net::Stream> take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) = 0;
     // The server's Options::server_name.
     virtual const std::string& server_name() const noexcept = 0;
 
@@ -92,12 +92,12 @@ public:
     // The body in pieces, as they arrive.
     void read_body(const std::function<void(std::string_view)>& sink) { source_.read_body(sink); }
 
-    // Takes the connection over (Go's Hijacker): returns its socket and, in `unread`, the bytes
+    // Takes the connection over (Go's Hijacker): returns its stream and, in `unread`, the bytes
     // already read past this request's head. The server writes nothing more on it — what
     // answers the request (a 101) is the caller's to send — and keeps `upgrade` until the
     // handler returns, calling server_stopping() if the server stops first. gev::ws::upgrade
     // is built on it.
-    net::Socket take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) {
+    std::unique_ptr<net::Stream> take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) {
         return source_.take_over(unread, std::move(upgrade));
     }
 

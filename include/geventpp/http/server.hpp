@@ -35,6 +35,7 @@
 #include <functional>
 #include <geventpp/http/request.hpp>
 #include <geventpp/http/response.hpp>
+#include <geventpp/net/stream.hpp>
 #include <geventpp/net/stream_server.hpp>
 #include <list>
 #include <string>
@@ -109,6 +110,14 @@ private:
     boost::intrusive::list<Upgrade> upgraded_;
     AnyGreenlet sweeper_;
 };
+
+// Serves the requests of one open connection as Server serves each it accepts (without parking
+// it while idle), until the connection closes or fails: the client's failures end it quietly.
+// Blocks the calling greenlet. For a transport of one's own, and for tests that script the
+// bytes of a connection; `peer` is what Request::remote_addr() says. Throws
+// std::invalid_argument for a server_name that is not a field value.
+void serve_connection(net::Stream& stream, const net::Address& peer, const Handler& handler,
+                      const Options& options = {});
 
 // An HTTP server on `threads` hubs (see gev::net::serve) until SIGINT or SIGTERM.
 void serve(const net::Address& address, const http::Handler& handler, Options options = {}, std::size_t threads = 1,

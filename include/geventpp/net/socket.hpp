@@ -29,6 +29,7 @@
 #include <geventpp/runtime/seconds.hpp>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -81,6 +82,8 @@ public:
     std::size_t send(std::string_view data, int flags = 0);
     // Sends everything, waiting as needed.
     void sendall(std::string_view data, int flags = 0);
+    // Sends all of `buffers` in order, gathered into as few syscalls as they allow.
+    void sendall(std::span<const boost::asio::const_buffer> buffers);
     std::pair<std::string, Address> recvfrom(std::size_t n, int flags = 0);
     std::size_t sendto(std::string_view data, const Address& address, int flags = 0);
 

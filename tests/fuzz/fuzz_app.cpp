@@ -1,14 +1,10 @@
-#include "fuzz_server.hpp"
+#include "fuzz_app.hpp"
 
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <geventpp/geventpp.hpp>
 #include <geventpp/http/json.hpp>
 #include <geventpp/http/router.hpp>
@@ -16,6 +12,8 @@
 #include <geventpp/http/static_file.hpp>
 #include <geventpp/ws/websocket.hpp>
 #include <thread>
+
+#include "../scripted_stream.hpp"
 
 namespace fuzz {
 
@@ -72,66 +70,50 @@ gev::http::App& app(const std::string& files) {
     return app;
 }
 
-std::string start() {
-    const auto dir = std::filesystem::temp_directory_path() / ("gevfuzz-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir / "files");
-    std::ofstream(dir / "files" / "page.html") << "<html>a static page, served with ranges</html>\n";
-    const std::string path = (dir / "server.sock").string();
-    std::thread([path, files = (dir / "files").string()] {
-        gev::run([&] {
-            gev::http::Options options;
-            options.access_log = false;
-            options.max_body = 1 << 20;
-            gev::http::Server server(gev::net::Address::unix_socket(path), std::ref(app(files)), options);
-            server.serve_forever();
-        });
-    }).detach();
-    for (int i = 0; i < 500 && !std::filesystem::exists(path); ++i) ::usleep(10'000);
+const std::string& files() {
+    static const std::string path = [] {
+        const auto dir = std::filesystem::temp_directory_path() / ("gevfuzz-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir / "files");
+        std::ofstream(dir / "files" / "page.html") << "<html>a static page, served with ranges</html>\n";
+        return (dir / "files").string();
+    }();
     return path;
+}
+
+// A hub on a thread of its own for the whole run, as a server's would be: what one exchange
+// allocates is freed by its end (else libFuzzer runs a leak scan after every input).
+gev::Hub& hub() {
+    static gev::Hub* const running = [] {
+        std::promise<gev::Hub*> started;
+        std::thread([&started] {
+            gev::run([&started] {
+                started.set_value(gev::Hub::current());
+                gev::Event().wait();
+            });
+        }).detach();
+        return started.get_future().get();
+    }();
+    return *running;
 }
 
 }  // namespace
 
-const std::string& server() {
-    static const std::string path = start();
-    return path;
-}
-
 std::string exchange(std::string_view input) {
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    server().copy(addr.sun_path, sizeof addr.sun_path - 1);
-    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) std::abort();
-    std::string out;
-    bool writing = true;
-    if (input.empty()) {
-        ::shutdown(fd, SHUT_WR);
-        writing = false;
-    }
-    for (;;) {
-        pollfd p{fd, static_cast<short>(POLLIN | (writing ? POLLOUT : 0)), 0};
-        ::poll(&p, 1, -1);
-        if (writing && (p.revents & POLLOUT)) {
-            const ssize_t n = ::send(fd, input.data(), input.size(), MSG_NOSIGNAL);
-            if (n > 0) input.remove_prefix(static_cast<std::size_t>(n));
-            if (n < 0 || input.empty()) {  // sent, or the server stopped reading for good
-                ::shutdown(fd, SHUT_WR);
-                writing = false;
-            }
-        }
-        if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
-            char buf[65536];
-            const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-            if (n > 0) {
-                out.append(buf, static_cast<std::size_t>(n));
-            } else if (n == 0 || errno != EAGAIN) {
-                break;
-            }
-        }
-    }
-    ::close(fd);
-    return out;
+    static const std::size_t pieces[] = {std::string::npos, 1, 7};
+    gev::http::Options options;
+    options.access_log = false;
+    options.max_body = 1 << 20;
+    test::ScriptedStream stream(std::string(input), pieces[input.size() % 3]);
+    std::promise<void> done;
+    hub().post([&] {
+        gev::spawn([&] {
+            gev::http::serve_connection(stream, gev::net::Address("127.0.0.1", 40000), std::ref(app(files())),
+                                        options);
+            done.set_value();
+        });
+    });
+    done.get_future().wait();
+    return stream.written();
 }
 
 }  // namespace fuzz
