@@ -24,9 +24,7 @@ namespace monkey = gev::monkey::detail;
 
 namespace {
 
-bool would_block(int err) {
-    return err == EAGAIN || err == EWOULDBLOCK;
-}
+using libc::would_block;
 
 // What a call that moved `done` bytes before failing with `err` returns, as libc does.
 ssize_t partial_or_error(std::size_t done, int err) {

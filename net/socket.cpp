@@ -23,8 +23,11 @@ void set_nonblocking(int fd) {
     const int flags = ::fcntl(fd, F_GETFL);
     if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) throw_socket_error(errno, "fcntl(O_NONBLOCK)");
 }
-bool would_block(int err) {
-    return err == EAGAIN || err == EWOULDBLOCK;
+using libc::would_block;
+// The reactor the socket is registered with, or the calling thread's hub's (UsageError naming
+// `call` outside a hub).
+gev::detail::Reactor& reactor_of(const gev::detail::Watch& w, const char* call) {
+    return w.reactor ? *w.reactor : gev::detail::Reactor::current(call);
 }
 }  // namespace
 
@@ -106,8 +109,7 @@ void Socket::await(Direction d, const char* call, TimePoint& deadline) {
     if (fd_ < 0) throw SocketError(EBADF, std::string(call) + ": the socket is closed");
     if (deadline == TimePoint::min()) deadline = timeout_.deadline();
     auto w = watch_;  // keeps the Watch alive if another greenlet closes the socket meanwhile
-    auto& reactor = w->reactor ? *w->reactor : gev::detail::Reactor::current(call);
-    if (!reactor.wait(*w, d == Direction::write, deadline)) throw SocketTimeout(call);
+    if (!reactor_of(*w, call).wait(*w, d == Direction::write, deadline)) throw SocketTimeout(call);
     if (w->closed) throw SocketError(EBADF, std::string(call) + ": the socket was closed by another greenlet");
 }
 
@@ -198,8 +200,7 @@ std::optional<std::size_t> Socket::try_recv_into(void* buffer, std::size_t n) {
         if (errno == EINTR) continue;
         if (!would_block(errno)) throw_socket_error(errno, "recv");
         // From now on the hub's epoll says when it is readable again.
-        auto& reactor = watch_->reactor ? *watch_->reactor : gev::detail::Reactor::current("recv");
-        reactor.ensure_registered(*watch_);
+        reactor_of(*watch_, "recv").ensure_registered(*watch_);
         watch_->readable = false;
         return std::nullopt;
     }
@@ -317,8 +318,7 @@ Address Socket::getpeername() const {
 
 bool Socket::notify_readable(std::function<void()> fn) {
     if (fd_ < 0) throw SocketError(EBADF, "notify_readable: the socket is closed");
-    auto& reactor = watch_->reactor ? *watch_->reactor : gev::detail::Reactor::current("notify_readable");
-    reactor.ensure_registered(*watch_);
+    reactor_of(*watch_, "notify_readable").ensure_registered(*watch_);
     if (watch_->readable) {
         char c;
         const ssize_t r = libc::recv(fd_, &c, 1, MSG_PEEK);

@@ -31,15 +31,7 @@ Transport::executor_type Transport::get_executor() {
 void teardown(boost::beast::role_type, Transport& transport, boost::system::error_code& ec) {
     ec = {};
     auto& o = transport.owner();
-    try {
-        Timeout::within(o.close_timeout, [&] {
-            o.stream->shutdown_write();
-            char sink[4096];
-            while (o.stream->recv_into(sink, sizeof sink) > 0) {
-            }
-        });
-    } catch (const net::SocketError&) {
-    }
+    o.stream->shutdown_and_drain(o.close_timeout, SIZE_MAX);
     o.stream->close();
 }
 

@@ -12,7 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 namespace gev::net::detail::libc {
+
+// A non-blocking call's errno saying it would have had to wait.
+inline bool would_block(int err) noexcept {
+    return err == EAGAIN || err == EWOULDBLOCK;
+}
 
 // libc's definition of `name` (not whichever library interposes it); aborts if it has none.
 void* lookup(const char* name) noexcept;

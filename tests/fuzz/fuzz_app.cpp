@@ -4,14 +4,12 @@
 
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <geventpp/geventpp.hpp>
 #include <geventpp/http/json.hpp>
 #include <geventpp/http/router.hpp>
 #include <geventpp/http/server.hpp>
 #include <geventpp/http/static_file.hpp>
 #include <geventpp/ws/websocket.hpp>
-#include <thread>
 
 #include "../scripted_stream.hpp"
 
@@ -29,8 +27,8 @@ void echo(gev::ws::WebSocket& ws) {
     }
 }
 
-gev::http::App& app(const std::string& files) {
-    static gev::http::App app;
+gev::http::App make_app(const std::string& files) {
+    gev::http::App app;
     app.get("/hello", [] { return std::string("Hello, World!"); });
     app.post("/upload", [](gev::http::Request& request) {
         std::size_t received = 0;
@@ -80,22 +78,6 @@ const std::string& files() {
     return path;
 }
 
-// A hub on a thread of its own for the whole run, as a server's would be: what one exchange
-// allocates is freed by its end (else libFuzzer runs a leak scan after every input).
-gev::Hub& hub() {
-    static gev::Hub* const running = [] {
-        std::promise<gev::Hub*> started;
-        std::thread([&started] {
-            gev::run([&started] {
-                started.set_value(gev::Hub::current());
-                gev::Event().wait();
-            });
-        }).detach();
-        return started.get_future().get();
-    }();
-    return *running;
-}
-
 }  // namespace
 
 std::string exchange(std::string_view input) {
@@ -104,15 +86,10 @@ std::string exchange(std::string_view input) {
     options.access_log = false;
     options.max_body = 1 << 20;
     test::ScriptedStream stream(std::string(input), pieces[input.size() % 3]);
-    std::promise<void> done;
-    hub().post([&] {
-        gev::spawn([&] {
-            gev::http::serve_connection(stream, gev::net::Address("127.0.0.1", 40000), std::ref(app(files())),
-                                        options);
-            done.set_value();
-        });
+    gev::run([&] {
+        static gev::http::App app = make_app(files());
+        gev::http::serve_connection(stream, gev::net::Address("127.0.0.1", 40000), std::ref(app), options);
     });
-    done.get_future().wait();
     return stream.written();
 }
 

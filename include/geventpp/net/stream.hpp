@@ -52,6 +52,10 @@ public:
     virtual void wait_read() = 0;
     // Ends what we send (the peer reads the end of the stream); reading goes on.
     virtual void shutdown_write() = 0;
+    // shutdown_write(), then reads and drops what the peer still sends until it closes, at most
+    // `at_most` bytes for at most `within`: a close then does not reset the connection under
+    // the last bytes we sent (nginx's lingering close). A failure of the stream ends it quietly.
+    void shutdown_and_drain(Seconds within, std::size_t at_most);
     // Closes the stream; greenlets waiting in it get SocketError(EBADF).
     virtual void close() noexcept = 0;
     virtual bool is_open() const noexcept = 0;
