@@ -57,7 +57,7 @@ void GreenletState::main() noexcept {
 
 void GreenletState::finish() noexcept {
     release_function();
-    hub_->impl().remove_live(*this);
+    detail::HubAccess::impl(*hub_).remove_live(*this);
     {
         SpinGuard lk(park_lock_);
         done_ = true;
@@ -214,7 +214,7 @@ void rethrow_result(GreenletState& s) {
 }
 
 void join_or_throw(GreenletState& s, Seconds timeout) {
-    if (!AnyGreenlet(s.shared_from_this()).join(timeout)) throw Timeout::Expired(nullptr, timeout.span());
+    if (!GreenletAccess::handle(s.shared_from_this()).join(timeout)) throw Timeout::Expired(nullptr, timeout.span());
 }
 
 }  // namespace detail
@@ -260,14 +260,14 @@ std::uint64_t AnyGreenlet::link_exception(std::function<void(AnyGreenlet)> fn) c
 
 AnyGreenlet getcurrent() {
     auto* g = detail::current_greenlet();
-    return g ? AnyGreenlet(g->shared_from_this()) : AnyGreenlet();
+    return g ? detail::GreenletAccess::handle(g->shared_from_this()) : AnyGreenlet();
 }
 
 std::vector<AnyGreenlet> joinall(const std::vector<AnyGreenlet>& greenlets, Seconds timeout, bool raise_error) {
     const auto deadline = timeout.deadline();
     std::vector<AnyGreenlet> done;
     for (const auto& g : greenlets) {
-        if (!g.state().wait_ready(deadline)) break;
+        if (!detail::GreenletAccess::state(g).wait_ready(deadline)) break;
         if (raise_error) {
             if (auto e = g.exception()) std::rethrow_exception(e);
         }
@@ -278,12 +278,12 @@ std::vector<AnyGreenlet> joinall(const std::vector<AnyGreenlet>& greenlets, Seco
 
 void killall(const std::vector<AnyGreenlet>& greenlets, std::exception_ptr e, bool block, Seconds timeout) {
     if (!e) e = std::make_exception_ptr(GreenletExit{});
-    for (const auto& g : greenlets) g.state().interrupt(e);
+    for (const auto& g : greenlets) detail::GreenletAccess::state(g).interrupt(e);
     if (!block) return;
     const auto deadline = timeout.deadline();
     auto* me = detail::current_greenlet();
     for (const auto& g : greenlets) {
-        if (&g.state() != me && !g.state().wait_ready(deadline)) return;
+        if (&detail::GreenletAccess::state(g) != me && !detail::GreenletAccess::state(g).wait_ready(deadline)) return;
     }
 }
 

@@ -26,7 +26,7 @@ void attach_if_starting(boost::fibers::context* ctx) noexcept {
 void GreenletState::start(std::size_t size) {
     require_hub("gev::spawn");
     hub_ = Hub::current();
-    auto& impl = hub_->impl();
+    auto& impl = detail::HubAccess::impl(*hub_);
     struct Starting {
         explicit Starting(GreenletState* g) { t_starting = g; }
         ~Starting() { t_starting = nullptr; }

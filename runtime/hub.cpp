@@ -65,7 +65,7 @@ void Hub::Impl::remove_live(detail::GreenletState& g) noexcept {
 namespace detail {
 
 void require_hub(const char* call) {
-    if (!t_hub || !t_hub->impl().in_run) {
+    if (!t_hub || !detail::HubAccess::impl(*t_hub).in_run) {
         throw UsageError(std::string(call) +
                          " called outside a hub — run your code inside gev::run(...) or a greenlet it spawns");
     }
@@ -73,7 +73,7 @@ void require_hub(const char* call) {
 
 HubRun::HubRun() {
     if (!t_hub) boost::fibers::use_scheduling_algorithm<HubAlgorithm>();
-    auto& impl = t_hub->impl();
+    auto& impl = detail::HubAccess::impl(*t_hub);
     if (impl.in_run) {
         throw UsageError("gev::run called inside a running hub — spawn a greenlet (gev::spawn) instead");
     }
@@ -82,7 +82,7 @@ HubRun::HubRun() {
 }
 
 HubRun::~HubRun() {
-    auto& impl = t_hub->impl();
+    auto& impl = detail::HubAccess::impl(*t_hub);
     // Kill what is left so its destructors run, newest first, until nothing is alive.
     while (impl.live) {
         std::vector<std::shared_ptr<GreenletState>> rest;

@@ -9,7 +9,7 @@ namespace gev::detail {
 
 namespace ctx_type = boost::fibers;
 
-HubAlgorithm::HubAlgorithm() : impl_(hub_.impl()), timer_(impl_.io), work_(boost::asio::make_work_guard(impl_.io)) {}
+HubAlgorithm::HubAlgorithm() : impl_(detail::HubAccess::impl(hub_)), timer_(impl_.io), work_(boost::asio::make_work_guard(impl_.io)) {}
 
 HubAlgorithm::~HubAlgorithm() = default;
 

@@ -46,7 +46,7 @@ void on_backtrace_signal(int) {
     const int len = std::snprintf(line, sizeof line,
                                   "geventpp: greenlet '%s' has run %ld ms without yielding; its hub is blocked. "
                                   "Backtrace of the hub thread:\n",
-                                  name, hub ? hub->impl().blocked_ms.load() : 0L);
+                                  name, hub ? detail::HubAccess::impl(*hub).blocked_ms.load() : 0L);
     const int fd = report_fd.load();
     [[maybe_unused]] auto r = ::write(fd, line, static_cast<std::size_t>(std::min<int>(len, sizeof line - 1)));
     void* frames[64];
@@ -63,7 +63,7 @@ public:
 
     void attach(Hub& hub) {
         std::lock_guard lk(mutex_);
-        hubs_.push_back({&hub, hub.impl().switches.load(), Clock::now(), false});
+        hubs_.push_back({&hub, detail::HubAccess::impl(hub).switches.load(), Clock::now(), false});
         if (!env_checked_) {
             env_checked_ = true;
             if (const char* v = std::getenv("GEV_MONITOR"); v && *v && std::string(v) != "0") {
@@ -132,7 +132,7 @@ private:
     }
 
     void check(Watched& w, Clock::time_point now) {
-        auto& impl = w.hub->impl();
+        auto& impl = detail::HubAccess::impl(*w.hub);
         const auto switches = impl.switches.load(std::memory_order_relaxed);
         if (switches != w.switches || impl.idle.load(std::memory_order_relaxed)) {
             w.switches = switches;

@@ -16,7 +16,7 @@ namespace {
 // (or by the deadline).
 void suspend(context* ctx, GreenletState* g, TimePoint until, const boost::fibers::waker& waker) noexcept {
     ParkedStacks::Entry parked;
-    ParkedStacks* stacks = g && g->stack_limit ? &g->hub()->impl().parked : nullptr;
+    ParkedStacks* stacks = g && g->stack_limit ? &HubAccess::impl(*g->hub()).parked : nullptr;
     if (stacks) {
         parked.stack_lo = static_cast<const char*>(g->stack_limit) + StackPool::page_size();
         stacks->add(parked);

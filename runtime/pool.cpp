@@ -19,7 +19,7 @@ void Group::add(const AnyGreenlet& g) {
 }
 
 void Group::track(const AnyGreenlet& g) {
-    auto* s = &g.state();
+    auto* s = &detail::GreenletAccess::state(g);
     members_.emplace(s, Member{g, 0});
     if (s->attach_group(*this)) return;
     // Linked on the state itself: AnyGreenlet::link would wrap the function once more.
@@ -44,11 +44,11 @@ void Group::untrack(detail::GreenletState* s) noexcept {
 }
 
 void Group::discard(const AnyGreenlet& g) {
-    untrack(&g.state());
+    untrack(&detail::GreenletAccess::state(g));
 }
 
 bool Group::contains(const AnyGreenlet& g) const {
-    return members_.count(&g.state()) != 0;
+    return members_.count(&detail::GreenletAccess::state(g)) != 0;
 }
 
 std::vector<AnyGreenlet> Group::greenlets() const {
@@ -63,7 +63,7 @@ bool Group::join(Seconds timeout, bool raise_error) {
     if (raise_error) {
         // Watch each member so the first failure surfaces at once.
         for (auto& g : greenlets()) {
-            if (!g.state().wait_ready(deadline)) return false;
+            if (!detail::GreenletAccess::state(g).wait_ready(deadline)) return false;
             if (auto e = g.exception()) std::rethrow_exception(e);
         }
     }

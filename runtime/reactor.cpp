@@ -34,7 +34,7 @@ void Reactor::add(Watch& w) {
 
 Reactor& Reactor::current(const char* call) {
     require_hub(call);
-    return Hub::current()->impl().reactor;
+    return detail::HubAccess::impl(*Hub::current()).reactor;
 }
 
 void Reactor::ensure_registered(Watch& w) {

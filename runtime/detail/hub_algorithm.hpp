@@ -38,7 +38,7 @@ private:
     GEV_TSAN_OUT_OF_LINE boost::fibers::context* next_ready() noexcept;
 
     Hub hub_;
-    Hub::Impl& impl_;
+    HubAccess::Impl& impl_;
     boost::fibers::scheduler::ready_queue_type ready_;
     boost::asio::steady_timer timer_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;

@@ -31,3 +31,13 @@ struct gev::Hub::Impl {
     void add_live(detail::GreenletState& g) noexcept;
     void remove_live(detail::GreenletState& g) noexcept;
 };
+
+namespace gev::detail {
+
+// The runtime's own way into a hub's state (Hub::Impl is private to Hub).
+struct HubAccess {
+    using Impl = Hub::Impl;
+    static Impl& impl(Hub& hub) noexcept { return *hub.impl_; }
+};
+
+}  // namespace gev::detail

@@ -10,13 +10,18 @@
 
 namespace gev {
 
-class Event : public detail::Readiness {
+class Waitable;
+
+class Event : private detail::Readiness {
 public:
     void set() noexcept;
     void clear() noexcept;
     bool is_set() const noexcept { return ready(); }
     // Blocks until set; returns the flag, so false means the timeout passed.
     bool wait(Seconds timeout = {});
+
+private:
+    friend class Waitable;  // gev::wait watches the flag
 };
 
 }  // namespace gev

@@ -40,11 +40,14 @@ struct SpawnOptions {
 
 inline constexpr std::size_t default_stack_size = 256 * 1024;
 
+namespace detail {
+struct GreenletAccess;
+}
+
 // A handle to a greenlet of any result type.
 class AnyGreenlet {
 public:
     AnyGreenlet() = default;
-    explicit AnyGreenlet(std::shared_ptr<detail::GreenletState> s) : s_(std::move(s)) {}
 
     explicit operator bool() const noexcept { return s_ != nullptr; }
     friend bool operator==(const AnyGreenlet& a, const AnyGreenlet& b) noexcept { return a.s_ == b.s_; }
@@ -80,13 +83,13 @@ public:
     std::uint64_t link_exception(std::function<void(AnyGreenlet)> fn) const;
     void unlink(std::uint64_t id) const { st().unlink(id); }
 
-    detail::GreenletState& state() const { return st(); }
-
 protected:
+    explicit AnyGreenlet(std::shared_ptr<detail::GreenletState> s) : s_(std::move(s)) {}
     detail::GreenletState& st() const;
     std::shared_ptr<detail::GreenletState> s_;
 
 private:
+    friend struct detail::GreenletAccess;  // the runtime's own way in
     std::uint64_t add_link(std::function<void(AnyGreenlet)> fn, int when) const;
 };
 
@@ -154,7 +157,6 @@ template <class T = void>
 class Greenlet : public AnyGreenlet {
 public:
     Greenlet() = default;
-    explicit Greenlet(std::shared_ptr<detail::GreenletResult<T>> s) : AnyGreenlet(std::move(s)) {}
 
     // Waits for the result; rethrows the greenlet's exception (GreenletExit if it was killed).
     // Throws Timeout::Expired if `timeout` passes first.
@@ -173,10 +175,22 @@ public:
     }
 
 private:
+    friend struct detail::GreenletAccess;
+    explicit Greenlet(std::shared_ptr<detail::GreenletResult<T>> s) : AnyGreenlet(std::move(s)) {}
     detail::GreenletResult<T>& result() const { return static_cast<detail::GreenletResult<T>&>(st()); }
 };
 
 namespace detail {
+
+// The runtime's own way into handles: the state behind one, and a handle made for a state.
+struct GreenletAccess {
+    static GreenletState& state(const AnyGreenlet& g) { return g.st(); }
+    static AnyGreenlet handle(std::shared_ptr<GreenletState> s) { return AnyGreenlet(std::move(s)); }
+    template <class T>
+    static Greenlet<T> handle(std::shared_ptr<GreenletResult<T>> s) {
+        return Greenlet<T>(std::move(s));
+    }
+};
 
 template <class F, class... Args>
 auto make_greenlet(SpawnOptions opts, bool report, F&& fn, Args&&... args) {
@@ -186,7 +200,7 @@ auto make_greenlet(SpawnOptions opts, bool report, F&& fn, Args&&... args) {
     };
     auto s = std::make_shared<GreenletImpl<R, decltype(bound)>>(std::move(opts.name), report, std::move(bound));
     s->start(opts.stack_size);
-    return Greenlet<R>(std::move(s));
+    return GreenletAccess::handle<R>(std::move(s));
 }
 
 template <class F>

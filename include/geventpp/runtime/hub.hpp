@@ -29,6 +29,10 @@
 
 namespace gev {
 
+namespace detail {
+struct HubAccess;
+}
+
 class Hub {
 public:
     // The hub of the calling thread, or nullptr if it runs none.
@@ -42,15 +46,14 @@ public:
     // is reported on stderr.
     void post(std::function<void()> fn);
 
-    struct Impl;
-    Impl& impl() noexcept { return *impl_; }
-
     Hub();
     ~Hub();
     Hub(const Hub&) = delete;
     Hub& operator=(const Hub&) = delete;
 
 private:
+    struct Impl;
+    friend struct detail::HubAccess;  // the runtime's own way in
     std::unique_ptr<Impl> impl_;
 };
 
@@ -76,7 +79,7 @@ template <class F>
 auto run(F&& fn) {
     detail::HubRun hub;
     auto main = detail::make_greenlet(SpawnOptions{"main", 0}, false, std::forward<F>(fn));
-    hub.wait(main.state());
+    hub.wait(detail::GreenletAccess::state(main));
     return main.get();
 }
 

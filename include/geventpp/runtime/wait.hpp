@@ -22,7 +22,7 @@ namespace gev {
 // Something gev::wait can wait for.
 class Waitable {
 public:
-    Waitable(const AnyGreenlet& g) : r_(&g.state()) {}  // NOLINT: implicit by design
+    Waitable(const AnyGreenlet& g) : r_(&detail::GreenletAccess::state(g)) {}  // NOLINT: implicit by design
     Waitable(Event& e) : r_(&e) {}                      // NOLINT
     template <class T>
     Waitable(const AsyncResult<T>& a) : r_(&a.readiness()) {}  // NOLINT
