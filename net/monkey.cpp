@@ -11,7 +11,7 @@
 #include <optional>
 #include <system_error>
 
-#include "../runtime/detail/reactor.hpp"
+#include "../runtime/layer_api.hpp"
 #include "detail/libc.hpp"
 
 namespace gev::monkey {

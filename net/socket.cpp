@@ -10,7 +10,7 @@
 #include <geventpp/net/socket.hpp>
 #include <geventpp/runtime/error.hpp>
 
-#include "../runtime/detail/reactor.hpp"
+#include "../runtime/layer_api.hpp"
 #include "detail/libc.hpp"
 
 namespace gev::net {
