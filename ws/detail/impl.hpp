@@ -171,10 +171,7 @@ std::size_t Transport::handed(const MutableBufferSequence& buffers, std::size_t 
 
 template <class MutableBufferSequence>
 std::size_t Transport::read_some(const MutableBufferSequence& buffers) {
-    boost::system::error_code ec;
-    const auto n = read_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return net::detail::or_throw([&](boost::system::error_code& ec) { return read_some(buffers, ec); });
 }
 
 template <class ConstBufferSequence>
@@ -186,26 +183,12 @@ std::size_t Transport::write_some(const ConstBufferSequence& buffers, boost::sys
     const bool sender = o.send_in_progress && !o.sender_parked;
     if (!sender) lock.lock();
     FlagScope parked(o.sender_parked, sender);
-    const std::size_t size = boost::beast::buffer_bytes(buffers);
-    std::size_t total = o.stream->write_some(buffers, ec);  // most often all of it
-    if (ec || total == size) return total;
-    boost::beast::buffers_suffix<ConstBufferSequence> rest(buffers);
-    rest.consume(total);
-    while (total < size) {
-        const auto n = o.stream->write_some(rest, ec);
-        if (ec) break;
-        rest.consume(n);
-        total += n;
-    }
-    return total;
+    return o.stream->write_some(buffers, ec);  // all of them, or an error
 }
 
 template <class ConstBufferSequence>
 std::size_t Transport::write_some(const ConstBufferSequence& buffers) {
-    boost::system::error_code ec;
-    const auto n = write_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return net::detail::or_throw([&](boost::system::error_code& ec) { return write_some(buffers, ec); });
 }
 
 }  // namespace detail

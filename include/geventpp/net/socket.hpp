@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <geventpp/net/address.hpp>
 #include <geventpp/net/error.hpp>
+#include <geventpp/net/stream.hpp>
 #include <geventpp/runtime/seconds.hpp>
 #include <memory>
 #include <optional>
@@ -112,10 +113,7 @@ public:
     }
     template <class MutableBufferSequence>
     std::size_t read_some(const MutableBufferSequence& buffers) {
-        boost::system::error_code ec;
-        const auto n = read_some(buffers, ec);
-        if (ec) throw boost::system::system_error(ec);
-        return n;
+        return detail::or_throw([&](boost::system::error_code& ec) { return read_some(buffers, ec); });
     }
     template <class ConstBufferSequence>
     std::size_t write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
@@ -124,10 +122,7 @@ public:
     }
     template <class ConstBufferSequence>
     std::size_t write_some(const ConstBufferSequence& buffers) {
-        boost::system::error_code ec;
-        const auto n = write_some(buffers, ec);
-        if (ec) throw boost::system::system_error(ec);
-        return n;
+        return detail::or_throw([&](boost::system::error_code& ec) { return write_some(buffers, ec); });
     }
 
 private:

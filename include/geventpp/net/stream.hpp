@@ -30,6 +30,18 @@
 
 namespace gev::net {
 
+namespace detail {
+// The throwing form of an Asio stream call from its error_code form: call(ec), then throws
+// boost::system::system_error if it failed.
+template <class Call>
+std::size_t or_throw(Call&& call) {
+    boost::system::error_code ec;
+    const std::size_t n = call(ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+}
+}  // namespace detail
+
 class Stream {
 public:
     Stream() = default;
@@ -102,10 +114,7 @@ std::size_t Stream::read_some(const MutableBufferSequence& buffers, boost::syste
 
 template <class MutableBufferSequence>
 std::size_t Stream::read_some(const MutableBufferSequence& buffers) {
-    boost::system::error_code ec;
-    const auto n = read_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return detail::or_throw([&](boost::system::error_code& ec) { return read_some(buffers, ec); });
 }
 
 template <class ConstBufferSequence>
@@ -138,10 +147,7 @@ std::size_t Stream::write_some(const ConstBufferSequence& buffers, boost::system
 
 template <class ConstBufferSequence>
 std::size_t Stream::write_some(const ConstBufferSequence& buffers) {
-    boost::system::error_code ec;
-    const auto n = write_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return detail::or_throw([&](boost::system::error_code& ec) { return write_some(buffers, ec); });
 }
 
 }  // namespace gev::net
