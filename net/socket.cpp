@@ -266,12 +266,17 @@ void Socket::sendall(std::string_view data, int flags) {
 void Socket::sendall(std::span<const boost::asio::const_buffer> buffers) {
     std::array<iovec, max_iov> iov;
     while (!buffers.empty()) {
-        std::size_t n = 0;
+        std::size_t n = 0, total = 0;
         for (; n < iov.size() && n < buffers.size(); ++n) {
             iov[n].iov_base = const_cast<void*>(buffers[n].data());
             iov[n].iov_len = buffers[n].size();
+            total += iov[n].iov_len;
         }
         std::size_t sent = writev_some(iov.data(), n);
+        if (sent == total) {  // most often
+            buffers = buffers.subspan(n);
+            continue;
+        }
         // Past what went out: whole buffers, then the part of one.
         while (!buffers.empty() && sent >= buffers.front().size()) {
             sent -= buffers.front().size();

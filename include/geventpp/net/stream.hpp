@@ -16,7 +16,6 @@
 // Beast's synchronous algorithms run on any stream.
 #pragma once
 
-#include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/system/error_code.hpp>
@@ -24,9 +23,11 @@
 #include <geventpp/net/error.hpp>
 #include <geventpp/runtime/seconds.hpp>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 namespace gev::net {
 
@@ -88,9 +89,9 @@ public:
     template <class ConstBufferSequence>
     std::size_t write_some(const ConstBufferSequence& buffers);
 
-    // sendall of any Asio buffer sequence.
+    // sendall of any Asio buffer sequence; returns its size.
     template <class ConstBufferSequence>
-    void send_buffers(const ConstBufferSequence& buffers);
+    std::size_t send_buffers(const ConstBufferSequence& buffers);
 };
 
 template <class MutableBufferSequence>
@@ -118,27 +119,39 @@ std::size_t Stream::read_some(const MutableBufferSequence& buffers) {
 }
 
 template <class ConstBufferSequence>
-void Stream::send_buffers(const ConstBufferSequence& buffers) {
-    std::array<boost::asio::const_buffer, 16> batch;
-    std::size_t n = 0;
-    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers); ++it) {
-        const boost::asio::const_buffer b(*it);
-        if (b.size() == 0) continue;
-        if (n == batch.size()) {
-            sendall(std::span(batch.data(), n));
-            n = 0;
+std::size_t Stream::send_buffers(const ConstBufferSequence& buffers) {
+    if constexpr (std::is_convertible_v<ConstBufferSequence, boost::asio::const_buffer>) {
+        const boost::asio::const_buffer b(buffers);
+        if (b.size()) sendall(std::span(&b, 1));
+        return b.size();
+    } else {
+        // Sixteen at a time, in storage left uninitialised (this runs for every frame sent).
+        union Batch {
+            Batch() {}
+            boost::asio::const_buffer b[16];
+        } batch;
+        std::size_t n = 0, total = 0;
+        for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
+             ++it) {
+            const boost::asio::const_buffer b(*it);
+            if (b.size() == 0) continue;
+            if (n == std::size(batch.b)) {
+                sendall(std::span(batch.b, n));
+                n = 0;
+            }
+            new (&batch.b[n++]) boost::asio::const_buffer(b);
+            total += b.size();
         }
-        batch[n++] = b;
+        if (n) sendall(std::span(batch.b, n));
+        return total;
     }
-    if (n) sendall(std::span(batch.data(), n));
 }
 
 template <class ConstBufferSequence>
 std::size_t Stream::write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
     ec.clear();
     try {
-        send_buffers(buffers);
-        return boost::asio::buffer_size(buffers);
+        return send_buffers(buffers);
     } catch (const SocketError& e) {
         ec = boost::system::error_code(e.code().value(), boost::system::system_category());
         return 0;
