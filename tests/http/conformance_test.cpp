@@ -66,15 +66,6 @@ void with_server(F&& body, gev::http::Options options = {}) {
     gev::run([&] { body(Connection{options}); });
 }
 
-// Date's value, which changes with the second, as "-".
-std::string without_date(std::string r) {
-    for (auto at = r.find("\r\nDate: "); at != std::string::npos; at = r.find("\r\nDate: ", at + 1)) {
-        const auto end = r.find("\r\n", at + 2);
-        r.replace(at + 8, end - at - 8, "-");
-    }
-    return r;
-}
-
 // The bytes as C escapes, for failure messages.
 std::string shown(const std::string& bytes) {
     std::string out;

@@ -6,6 +6,14 @@
 #include <geventpp/runtime/greenlet.hpp>
 #include <string>
 
+// The responses in `r` with each Date's value, which changes with the second, as "-".
+inline std::string without_date(std::string r) {
+    for (auto at = r.find("\r\nDate: "); at != std::string::npos; at = r.find("\r\nDate: ", at + 1)) {
+        r.replace(at + 8, r.find("\r\n", at + 2) - at - 8, "-");
+    }
+    return r;
+}
+
 // Sends `request` and returns everything the server sends until it closes the connection.
 inline std::string roundtrip(std::uint16_t port, const std::string& request, gev::Seconds timeout = 5.0) {
     auto s = gev::net::create_connection("127.0.0.1", port, timeout);

@@ -27,14 +27,6 @@ gev::http::Options quiet() {
     return o;
 }
 
-// Date's value, which changes with the second, as "-".
-std::string without_date(std::string r) {
-    for (auto at = r.find("\r\nDate: "); at != std::string::npos; at = r.find("\r\nDate: ", at + 1)) {
-        r.replace(at + 8, r.find("\r\n", at + 2) - at - 8, "-");
-    }
-    return r;
-}
-
 // Serves `stream` with `handler` in a hub; what the server wrote, Date aside.
 std::string serve(test::ScriptedStream& stream, const gev::http::Handler& handler,
                   const gev::http::Options& options = quiet()) {
