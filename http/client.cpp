@@ -59,7 +59,7 @@ bhttp::request<bhttp::string_body> make_request(std::string_view method, const U
         throw std::invalid_argument("Session::request: the method '" + detail::printable(method, 40) +
                                     "' is not a token (letters, digits and !#$%&'*+-.^_`|~, no space or CR/LF)");
     }
-    detail::check_field("Session::Options::user_agent", "User-Agent", user_agent);
+    detail::check_field("SessionOptions::user_agent", "User-Agent", user_agent);
     bool authorization = false;
     for (const auto& [name, value] : headers) {
         detail::check_field("Session::request", name, value);
@@ -154,7 +154,7 @@ ClientResponse Session::request(std::string_view method, std::string_view url, s
     } catch (const Timeout::Expired& e) {
         if (!e.is(deadline)) throw;
         throw net::SocketTimeout("HTTP " + std::string(method) + " " + peer(u) + " not done within " +
-                                 seconds_text(options_.timeout) + " (Session::Options::timeout)");
+                                 seconds_text(options_.timeout) + " (SessionOptions::timeout)");
     }
 }
 
@@ -196,7 +196,7 @@ ClientStream Session::open(std::string_view method, std::string_view url, std::s
     } catch (const Timeout::Expired& e) {
         if (!e.is(t)) throw;
         throw net::SocketTimeout(exchange + ": no response header within " + seconds_text(options_.timeout) +
-                                 " (Session::Options::timeout)");
+                                 " (SessionOptions::timeout)");
     }
 }
 
@@ -217,7 +217,7 @@ std::optional<std::string> ClientStream::read_some() {
     auto& s = *s_;
     const auto timed_out = [&] {
         return net::SocketTimeout(s.exchange + ": the body not read within " + seconds_text(s.timeout) +
-                                  " of open() (Session::Options::timeout)");
+                                  " of open() (SessionOptions::timeout)");
     };
     const auto left = s.deadline - Clock::now();
     if (s.deadline != TimePoint::max() && left <= Clock::duration::zero()) throw timed_out();
@@ -234,7 +234,7 @@ std::optional<std::string> ClientStream::read_some() {
 }
 
 ClientResponse get(std::string_view url, Seconds timeout) {
-    Session::Options o;
+    SessionOptions o;
     o.timeout = timeout;
     o.max_idle_per_host = 0;
     Session s(std::move(o));
@@ -242,7 +242,7 @@ ClientResponse get(std::string_view url, Seconds timeout) {
 }
 
 ClientResponse post(std::string_view url, std::string body, std::string_view content_type, Seconds timeout) {
-    Session::Options o;
+    SessionOptions o;
     o.timeout = timeout;
     o.max_idle_per_host = 0;
     Session s(std::move(o));

@@ -26,9 +26,14 @@ void ConnectionState::io_failed(boost::system::error_code ec, const char* call) 
     net::detail::throw_socket_error(ec.value(), (call + peer.to_string()).c_str());
 }
 
-Connection::Connection(net::Stream& stream, const net::Address& peer, const Handler& handler, const Options& options,
-                       std::size_t served, Parker park, boost::intrusive::list<Upgrade>& upgraded)
-    : state_(stream, peer, options), handler_(handler), served_(served), park_(std::move(park)), upgraded_(upgraded) {}
+Connection::Connection(net::Stream& stream, const net::Address& peer, const Handler& handler,
+                       const ServerOptions& options, std::size_t served, IdleHandOff hand_off_idle,
+                       boost::intrusive::list<Upgrade>& upgraded)
+    : state_(stream, peer, options),
+      handler_(handler),
+      served_(served),
+      hand_off_idle_(std::move(hand_off_idle)),
+      upgraded_(upgraded) {}
 
 Connection::~Connection() {
     if (upgrade_) upgraded_.erase(upgraded_.iterator_to(*upgrade_));
@@ -45,17 +50,17 @@ void Connection::run() {
 bool Connection::next_request() {
     reader_.start();
     state_.stream.settimeout({});  // the waits below are bounded by their own Timeouts
-    // Idle: park the connection without a greenlet, or wait for the first byte of the next
+    // Idle: hand the connection to the server to wait without a greenlet, or wait for the first byte of the next
     // request for up to keepalive_timeout.
-    if (!reader_.buffered() && park_ && served_ > resumed_at_) {
-        // A connection resumed from parking was resumed because its next request is there.
+    if (!reader_.buffered() && hand_off_idle_ && served_ > resumed_at_) {
+        // A connection resumed from idle was resumed because its next request is there.
         // Let the hub run the others and look at epoll first: a client in a request loop has
         // often sent its next request by then, which this greenlet then reads, instead of
-        // parking and a new greenlet being spawned for it at once (ab -k: every request).
+        // going idle and a new greenlet being spawned for it at once (ab -k: every request).
         gev::sleep(0);
         if (const auto n = reader_.read_ready()) {
             if (*n == 0) return false;  // the client closed
-        } else if (park_(served_)) {
+        } else if (hand_off_idle_(served_)) {
             return false;
         }
     }

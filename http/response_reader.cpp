@@ -51,11 +51,11 @@ void ResponseReader::fail(boost::system::error_code ec, const char* reading) con
     if (ec.category() == boost::system::system_category()) net::detail::throw_socket_error(ec.value(), from.c_str());
     if (ec == bhttp::error::header_limit) {
         throw ProtocolError(from + ": the header is larger than " + std::to_string(limits_.max_header) +
-                            " bytes (Session::Options::max_header)");
+                            " bytes (SessionOptions::max_header)");
     }
     if (ec == bhttp::error::body_limit) {
         throw ProtocolError(from + ": the body is larger than " + std::to_string(limits_.max_body.value_or(0)) +
-                            " bytes (Session::Options::max_response; read a bigger one with Session::open)");
+                            " bytes (SessionOptions::max_response; read a bigger one with Session::open)");
     }
     if (ec == bhttp::error::buffer_overflow) {
         throw ProtocolError(from + ": a line (chunk size, trailer) longer than " +

@@ -10,13 +10,14 @@ namespace gev::http {
 
 using detail::Connection;
 
-Server::Server(net::Address address, http::Handler handler, Options options)
+Server::Server(net::Address address, http::Handler handler, ServerOptions options)
     : net::StreamServer(
           address, [this](net::Socket& sock, const net::Address& peer) { serve(sock, peer, 0); }, options.net),
       handler_(std::move(handler)),
       options_(std::move(options)) {
     detail::check_field("http::Server", "Server", options_.server_name);
-    if (options_.net.spawn > 0) options_.park_idle = false;  // a resumed connection must not wait for a slot
+    // A connection resumed from idle must not wait for a spawn slot.
+    if (options_.net.spawn > 0) options_.idle_without_greenlet = false;
 }
 
 Server::~Server() {
@@ -25,25 +26,25 @@ Server::~Server() {
 
 void Server::serve(net::Socket& sock, const net::Address& peer, std::size_t served) {
     net::SocketStream stream(std::move(sock));
-    Connection::Parker parker;
-    if (options_.park_idle) {
-        parker = [this, &stream, &peer](std::size_t n) { return park(stream.socket(), peer, n); };
+    Connection::IdleHandOff hand_off;
+    if (options_.idle_without_greenlet) {
+        hand_off = [this, &stream, &peer](std::size_t n) { return hold_idle(stream.socket(), peer, n); };
     }
-    Connection(stream, peer, handler_, options_, served, std::move(parker), upgraded_).run();
+    Connection(stream, peer, handler_, options_, served, std::move(hand_off), upgraded_).run();
 }
 
-bool Server::park(net::Socket& sock, const net::Address& peer, std::size_t served) {
+bool Server::hold_idle(net::Socket& sock, const net::Address& peer, std::size_t served) {
     if (stopping()) return false;
-    auto it = parked_.insert(parked_.end(), Parked{std::move(sock), peer, served, Clock::now()});
+    auto it = idle_.insert(idle_.end(), IdleConnection{std::move(sock), peer, served, Clock::now()});
     if (it->sock.notify_readable([this, it] { resume(it); })) return true;
     sock = std::move(it->sock);  // data is there already: go on reading on this greenlet
-    parked_.erase(it);
+    idle_.erase(it);
     return false;
 }
 
-void Server::resume(std::list<Parked>::iterator it) {
-    Parked p = std::move(*it);
-    parked_.erase(it);
+void Server::resume(std::list<IdleConnection>::iterator it) {
+    IdleConnection p = std::move(*it);
+    idle_.erase(it);
     spawn_handler(
         [this](net::Socket& sock, const net::Address& peer, std::size_t served) {
             struct Closer {
@@ -57,8 +58,8 @@ void Server::resume(std::list<Parked>::iterator it) {
 
 void Server::open() {
     StreamServer::open();
-    if (!options_.park_idle) return;
-    // Closes parked connections idle for longer than keepalive_timeout, oldest first.
+    if (!options_.idle_without_greenlet) return;
+    // Closes connections idle for longer than keepalive_timeout, oldest first.
     sweeper_ = spawn(SpawnOptions{"keep-alive sweeper " + address().to_string(), 0}, [this] {
         const auto timeout = options_.keepalive_timeout.span();
         const auto period =
@@ -66,9 +67,9 @@ void Server::open() {
         for (;;) {
             gev::sleep(period);
             const auto now = Clock::now();
-            while (!parked_.empty() && now - parked_.front().since >= timeout) {
-                parked_.front().sock.close();
-                parked_.pop_front();
+            while (!idle_.empty() && now - idle_.front().since >= timeout) {
+                idle_.front().sock.close();
+                idle_.pop_front();
             }
         }
     });
@@ -77,25 +78,26 @@ void Server::open() {
 void Server::stop_accepting() noexcept {
     StreamServer::stop_accepting();
     if (sweeper_) sweeper_.kill(GreenletExit{}, false);
-    parked_.clear();  // closes the idle connections
+    idle_.clear();  // closes the idle connections
     for (auto& upgrade : upgraded_) upgrade.server_stopping();
 }
 
-void serve_connection(net::Stream& stream, const net::Address& peer, const Handler& handler, const Options& options) {
+void serve_connection(net::Stream& stream, const net::Address& peer, const Handler& handler,
+                      const ServerOptions& options) {
     detail::check_field("http::serve_connection", "Server", options.server_name);
     boost::intrusive::list<Upgrade> upgraded;
     Connection(stream, peer, handler, options, 0, {}, upgraded).run();
 }
 
-void serve(const net::Address& address, const http::Handler& handler, Options options, std::size_t threads,
-           std::function<void(std::uint16_t)> on_listening) {
-    net::serve(address,
-               [&](const net::Address& a, const net::ServerOptions& o) {
-                   Options per_hub = options;
-                   per_hub.net = o;
-                   return std::make_unique<Server>(a, handler, per_hub);
-               },
-               {.threads = threads, .server = options.net, .on_listening = std::move(on_listening)});
+void serve(const net::Address& address, const http::Handler& handler, ServeOptions options) {
+    net::serve(
+        address,
+        [&](const net::Address& a, const net::ServerOptions& o) {
+            ServerOptions per_hub = options.server;
+            per_hub.net = o;
+            return std::make_unique<Server>(a, handler, per_hub);
+        },
+        {.threads = options.threads, .server = options.server.net, .on_listening = std::move(options.on_listening)});
 }
 
 }  // namespace gev::http

@@ -28,14 +28,14 @@ namespace {
     if (preload && std::strstr(preload, "libgeventpp_monkey")) patch_all();
 }
 
+using gev::detail::PolledFd;
 using gev::detail::Reactor;
-using gev::detail::Watch;
 
 // A watch registered in the hub's epoll for the length of one wait: fds that are not
 // geventpp's may be closed, dup'ed or reused behind our back, so nothing stays registered.
 class Registration {
 public:
-    Registration(Reactor& reactor, Watch& watch) : reactor_(reactor), watch_(watch) {
+    Registration(Reactor& reactor, PolledFd& watch) : reactor_(reactor), watch_(watch) {
         watch_.readable = watch_.writable = false;
         reactor_.add(watch_);
     }
@@ -45,13 +45,13 @@ public:
 
 private:
     Reactor& reactor_;
-    Watch& watch_;
+    PolledFd& watch_;
 };
 
 // Waits on one fd through the hub's epoll. Returns nullopt when epoll cannot take it there
 // (already registered by a socket of ours, or by another greenlet's wait).
 std::optional<bool> wait_direct(Reactor& reactor, int fd, short events, TimePoint deadline) {
-    Watch watch;
+    PolledFd watch;
     watch.fd = fd;
     try {
         Registration registration(reactor, watch);
@@ -89,7 +89,7 @@ bool wait_private(Reactor& reactor, pollfd* fds, nfds_t n, TimePoint deadline) {
             return true;  // a regular file (always ready) or a bad fd: poll reports it
         }
     }
-    Watch watch;
+    PolledFd watch;
     watch.fd = epfd;
     Registration registration(reactor, watch);
     return reactor.wait(watch, false, deadline);
@@ -125,7 +125,7 @@ bool wait_any(pollfd* fds, nfds_t n, TimePoint deadline) {
         return false;
     }
     auto& reactor = Reactor::current("a patched call");
-    // One fd waited on for input or for output alone fits a Watch of the hub's own epoll.
+    // One fd waited on for input or for output alone fits a PolledFd of the hub's own epoll.
     const short e = only->events;
     if (live == 1 && bool(e & POLLIN) != bool(e & POLLOUT) && !(e & POLLPRI)) {
         if (auto woke = wait_direct(reactor, only->fd, only->events, deadline)) return *woke;

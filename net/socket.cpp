@@ -26,12 +26,12 @@ void set_nonblocking(int fd) {
 using libc::would_block;
 // The reactor the socket is registered with, or the calling thread's hub's (UsageError naming
 // `call` outside a hub).
-gev::detail::Reactor& reactor_of(const gev::detail::Watch& w, const char* call) {
+gev::detail::Reactor& reactor_of(const gev::detail::PolledFd& w, const char* call) {
     return w.reactor ? *w.reactor : gev::detail::Reactor::current(call);
 }
 }  // namespace
 
-Socket::Socket(int fd) : fd_(fd), watch_(std::make_shared<gev::detail::Watch>()) {
+Socket::Socket(int fd) : fd_(fd), watch_(std::make_shared<gev::detail::PolledFd>()) {
     watch_->fd = fd;
     int type = 0;
     socklen_t len = sizeof type;
@@ -108,7 +108,7 @@ void Socket::listen(int backlog) {
 void Socket::await(Direction d, const char* call, TimePoint& deadline) {
     if (fd_ < 0) throw SocketError(EBADF, std::string(call) + ": the socket is closed");
     if (deadline == TimePoint::min()) deadline = timeout_.deadline();
-    auto w = watch_;  // keeps the Watch alive if another greenlet closes the socket meanwhile
+    auto w = watch_;  // keeps the PolledFd alive if another greenlet closes the socket meanwhile
     if (!reactor_of(*w, call).wait(*w, d == Direction::write, deadline)) throw SocketTimeout(call);
     if (w->closed) throw SocketError(EBADF, std::string(call) + ": the socket was closed by another greenlet");
 }

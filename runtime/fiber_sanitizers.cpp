@@ -47,7 +47,7 @@ Stack* special(context* ctx) noexcept {
 void** fake_slot(context* ctx) noexcept {
     if (Stack* s = special(ctx)) return &s->fake;
     GreenletState* g = greenlet_of(ctx);
-    return g ? &g->asan_fake_stack : nullptr;
+    return g ? g->asan_fake_stack() : nullptr;
 }
 
 // Sets ASan's idea of the running context's stack without switching.
@@ -73,12 +73,12 @@ GEV_NO_TSAN_FRAME void leaving(context* to) noexcept {
     // shadow stack harmlessly; and Boost's last switch, from the dispatcher back to the thread's
     // stack as the thread ends, comes without a pick_next(), when TSan must already be there.
     if (from->is_context(type::main_context) && !t_main_fiber) t_main_fiber = __tsan_get_current_fiber();
-    void* fiber = known ? t_main_fiber : g ? g->tsan_fiber : nullptr;
+    void* fiber = known ? t_main_fiber : g ? g->stack().tsan_fiber : nullptr;
     if (fiber && fiber != __tsan_get_current_fiber()) __tsan_switch_to_fiber(fiber, 0);
 #endif
 #if defined(GEV_ASAN)
-    const void* bottom = known ? known->bottom : g ? g->stack_limit : nullptr;
-    const std::size_t size = known ? known->size : g ? g->stack_size : 0;
+    const void* bottom = known ? known->bottom : g ? g->stack().limit : nullptr;
+    const std::size_t size = known ? known->size : g ? g->stack().size : 0;
     // A finished greenlet never comes back: its fake stack goes (nullptr slot). Its state may
     // be gone already, so it is not looked at.
     __sanitizer_start_switch_fiber(t_dying ? nullptr : fake_slot(from), bottom, size);

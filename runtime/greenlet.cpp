@@ -40,6 +40,22 @@ void GreenletState::format_name(char* buf, std::size_t size) const noexcept {
 
 GreenletState::~GreenletState() = default;
 
+void GreenletState::join_live(GreenletState*& head) noexcept {
+    live_prev_ = nullptr;
+    live_next_ = head;
+    if (head) head->live_prev_ = this;
+    head = this;
+}
+
+void GreenletState::leave_live(GreenletState*& head) noexcept {
+    if (live_prev_)
+        live_prev_->live_next_ = live_next_;
+    else
+        head = live_next_;
+    if (live_next_) live_next_->live_prev_ = live_prev_;
+    live_prev_ = live_next_ = nullptr;
+}
+
 void GreenletState::main() noexcept {
     sanitizer::arrived();
     assert(greenlet_of(boost::fibers::context::active()) == this);  // attached when scheduled

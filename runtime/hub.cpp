@@ -45,20 +45,12 @@ void Hub::post(std::function<void()> fn) {
 }
 
 void Hub::Impl::add_live(detail::GreenletState& g) noexcept {
-    g.hub_prev = nullptr;
-    g.hub_next = live;
-    if (live) live->hub_prev = &g;
-    live = &g;
+    g.join_live(live);
     ++live_count;
 }
 
 void Hub::Impl::remove_live(detail::GreenletState& g) noexcept {
-    if (g.hub_prev)
-        g.hub_prev->hub_next = g.hub_next;
-    else
-        live = g.hub_next;
-    if (g.hub_next) g.hub_next->hub_prev = g.hub_prev;
-    g.hub_prev = g.hub_next = nullptr;
+    g.leave_live(live);
     --live_count;
 }
 
@@ -86,7 +78,7 @@ HubRun::~HubRun() {
     // Kill what is left so its destructors run, newest first, until nothing is alive.
     while (impl.live) {
         std::vector<std::shared_ptr<GreenletState>> rest;
-        for (auto* g = impl.live; g; g = g->hub_next) rest.push_back(g->shared_from_this());
+        for (auto* g = impl.live; g; g = g->next_live()) rest.push_back(g->shared_from_this());
         for (auto& g : rest) g->interrupt(std::make_exception_ptr(GreenletExit{}));
         for (auto& g : rest) g->wait_ready(forever);
     }

@@ -45,7 +45,7 @@ inline boost::fibers::context* HubAlgorithm::next_ready() noexcept {
 }
 
 GEV_NO_TSAN_FRAME boost::fibers::context* HubAlgorithm::pick_next() noexcept {
-    impl_.parked.switched(__builtin_frame_address(0));
+    impl_.reclaimer.switched(__builtin_frame_address(0));
     boost::fibers::context* ctx = next_ready();
     if (ctx) sanitizer::leaving(ctx);
     return ctx;

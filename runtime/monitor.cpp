@@ -21,7 +21,7 @@
 namespace gev {
 namespace {
 
-using monitor::Options;
+using monitor::MonitorOptions;
 
 struct Watched {
     Hub* hub;
@@ -67,7 +67,7 @@ public:
         if (!env_checked_) {
             env_checked_ = true;
             if (const char* v = std::getenv("GEV_MONITOR"); v && *v && std::string(v) != "0") {
-                options_ = Options{};
+                options_ = MonitorOptions{};
                 if (const char* t = std::getenv("GEV_MONITOR_THRESHOLD_MS")) {
                     options_.threshold = std::chrono::milliseconds(std::max(1, std::atoi(t)));
                 }
@@ -81,7 +81,7 @@ public:
         std::erase_if(hubs_, [&](const Watched& w) { return w.hub == &hub; });
     }
 
-    void start(Options o) {
+    void start(MonitorOptions o) {
         std::lock_guard lk(mutex_);
         options_ = o;
         start_locked();
@@ -150,7 +150,7 @@ private:
     std::mutex mutex_;
     std::condition_variable cv_;
     std::vector<Watched> hubs_;
-    Options options_;
+    MonitorOptions options_;
     std::thread thread_;
     bool stopping_ = false;
     bool env_checked_ = false;
@@ -159,7 +159,7 @@ private:
 }  // namespace
 
 namespace monitor {
-void start(Options options) {
+void start(MonitorOptions options) {
     Monitor::get().start(options);
 }
 void stop() {

@@ -15,10 +15,10 @@ namespace {
 // Suspends ctx, the greenlet g or a hub's main context (g null), until woken through `waker`
 // (or by the deadline).
 void suspend(context* ctx, GreenletState* g, TimePoint until, const boost::fibers::waker& waker) noexcept {
-    ParkedStacks::Entry parked;
-    ParkedStacks* stacks = g && g->stack_limit ? &HubAccess::impl(*g->hub()).parked : nullptr;
+    StackReclaimer::Entry parked;
+    StackReclaimer* stacks = g && g->stack().limit ? &HubAccess::impl(*g->hub()).reclaimer : nullptr;
     if (stacks) {
-        parked.stack_lo = static_cast<const char*>(g->stack_limit) + StackPool::page_size();
+        parked.stack_lo = static_cast<const char*>(g->stack().limit) + StackPool::page_size();
         stacks->add(parked);
     }
     if (until == forever) {

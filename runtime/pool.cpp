@@ -61,7 +61,7 @@ std::vector<AnyGreenlet> Group::greenlets() const {
 bool Group::join(Seconds timeout, bool raise_error) {
     const auto deadline = timeout.deadline();
     if (raise_error) {
-        // Watch each member so the first failure surfaces at once.
+        // PolledFd each member so the first failure surfaces at once.
         for (auto& g : greenlets()) {
             if (!detail::GreenletAccess::state(g).wait_ready(deadline)) return false;
             if (auto e = g.exception()) std::rethrow_exception(e);

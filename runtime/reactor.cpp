@@ -21,7 +21,7 @@ Reactor::~Reactor() {
     ::close(epfd_);
 }
 
-void Reactor::add(Watch& w) {
+void Reactor::add(PolledFd& w) {
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     ev.data.ptr = &w;
@@ -37,7 +37,7 @@ Reactor& Reactor::current(const char* call) {
     return detail::HubAccess::impl(*Hub::current()).reactor;
 }
 
-void Reactor::ensure_registered(Watch& w) {
+void Reactor::ensure_registered(PolledFd& w) {
     if (w.reactor == this) return;
     if (w.reactor) {
         throw UsageError("a socket was used on a hub other than the one it first waited on — "
@@ -46,7 +46,7 @@ void Reactor::ensure_registered(Watch& w) {
     add(w);
 }
 
-void Reactor::remove(Watch& w) noexcept {
+void Reactor::remove(PolledFd& w) noexcept {
     ::epoll_ctl(epfd_, EPOLL_CTL_DEL, w.fd, nullptr);
     --registered_;
     w.reactor = nullptr;
@@ -57,7 +57,7 @@ void Reactor::remove(Watch& w) noexcept {
     w.writers.notify_all();
 }
 
-bool Reactor::wait(Watch& w, bool for_write, TimePoint deadline) {
+bool Reactor::wait(PolledFd& w, bool for_write, TimePoint deadline) {
     ensure_registered(w);
     bool& ready = for_write ? w.writable : w.readable;
     WaitList& waiters = for_write ? w.writers : w.readers;
@@ -77,7 +77,7 @@ int Reactor::harvest() noexcept {
         if (n <= 0) return total;
         total += n;
         for (int i = 0; i < n; ++i) {
-            auto& w = *static_cast<Watch*>(events[i].data.ptr);
+            auto& w = *static_cast<PolledFd*>(events[i].data.ptr);
             const auto e = events[i].events;
             std::function<void()> callback;
             {

@@ -15,7 +15,7 @@ bool Readiness::wait_ready(TimePoint deadline) {
     return true;
 }
 
-bool Readiness::watch(Watcher& w, std::size_t tag) noexcept {
+bool Readiness::add_listener(ReadinessListener& w, std::size_t tag) noexcept {
     SpinGuard lk(lock_);
     if (ready_) {
         w.fire(tag);
@@ -24,19 +24,19 @@ bool Readiness::watch(Watcher& w, std::size_t tag) noexcept {
     w.tag_ = tag;
     w.source_ = this;
     w.prev_ = nullptr;
-    w.next_ = watchers_;
-    if (watchers_) watchers_->prev_ = &w;
-    watchers_ = &w;
+    w.next_ = listeners_;
+    if (listeners_) listeners_->prev_ = &w;
+    listeners_ = &w;
     return false;
 }
 
-void Readiness::unwatch(Watcher& w) noexcept {
+void Readiness::remove_listener(ReadinessListener& w) noexcept {
     SpinGuard lk(lock_);
     if (w.source_ != this) return;
     if (w.prev_)
         w.prev_->next_ = w.next_;
     else
-        watchers_ = w.next_;
+        listeners_ = w.next_;
     if (w.next_) w.next_->prev_ = w.prev_;
     w.source_ = nullptr;
 }
@@ -45,8 +45,8 @@ void Readiness::set_ready(SpinGuard&) noexcept {
     if (ready_) return;
     ready_ = true;
     waiters_.notify_all();
-    while (Watcher* w = watchers_) {
-        watchers_ = w->next_;
+    while (ReadinessListener* w = listeners_) {
+        listeners_ = w->next_;
         w->source_ = nullptr;
         w->fire(w->tag_);
     }

@@ -145,11 +145,10 @@ void StackPool::schedule_trim() noexcept {
 
 boost::context::stack_context StackAllocator::allocate() {
     auto sctx = pool_->allocate(size_);
-    owner_->stack_limit = static_cast<char*>(sctx.sp) - sctx.size;
-    owner_->stack_size = sctx.size;
     // The sanitizers see the stack above its guard page (which no one may read).
     const auto usable = sctx.size - StackPool::page_size();
-    owner_->tsan_fiber = tsan_fiber_ = sanitizer::stack_created(static_cast<char*>(sctx.sp) - usable, usable);
+    tsan_fiber_ = sanitizer::stack_created(static_cast<char*>(sctx.sp) - usable, usable);
+    owner_->set_stack({static_cast<char*>(sctx.sp) - sctx.size, sctx.size, tsan_fiber_});
     return sctx;
 }
 
@@ -172,7 +171,7 @@ void write_str(const char* s) {
 void on_segv(int sig, siginfo_t* info, void* uc) {
     GreenletState* g = greenlet_of(boost::fibers::context::active());
     const char* addr = static_cast<const char*>(info->si_addr);
-    const char* lo = g ? static_cast<const char*>(g->stack_limit) : nullptr;
+    const char* lo = g ? static_cast<const char*>(g->stack().limit) : nullptr;
     if (lo && addr >= lo && addr < lo + StackPool::page_size()) {
         char name[128];
         g->format_name(name, sizeof name);
@@ -180,7 +179,7 @@ void on_segv(int sig, siginfo_t* info, void* uc) {
         std::snprintf(msg, sizeof msg,
                       "geventpp: stack overflow in greenlet '%s' (stack of %zu KiB). Give it a larger stack: "
                       "gev::spawn(gev::SpawnOptions{.stack_size = ...}, fn)\n",
-                      name, g->stack_size / 1024);
+                      name, g->stack().size / 1024);
         write_str(msg);
         ::signal(SIGABRT, SIG_DFL);
         ::abort();

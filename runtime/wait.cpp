@@ -3,15 +3,15 @@
 namespace gev {
 
 IWait::IWait(std::vector<Waitable> objects, Seconds timeout)
-    : objects_(std::move(objects)), watches_(objects_.size()), deadline_(timeout.deadline()) {
+    : objects_(std::move(objects)), slots_(objects_.size()), deadline_(timeout.deadline()) {
     for (std::size_t i = 0; i < objects_.size(); ++i) {
-        watches_[i].owner = this;
-        objects_[i].readiness().watch(watches_[i], i);
+        slots_[i].owner = this;
+        objects_[i].readiness().add_listener(slots_[i], i);
     }
 }
 
 IWait::~IWait() {
-    for (std::size_t i = 0; i < objects_.size(); ++i) objects_[i].readiness().unwatch(watches_[i]);
+    for (std::size_t i = 0; i < objects_.size(); ++i) objects_[i].readiness().remove_listener(slots_[i]);
 }
 
 void IWait::on_ready(std::size_t index) noexcept {

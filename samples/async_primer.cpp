@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
     std::string host = "127.0.0.1";
     int port = 8080;
     std::size_t threads = 1;
-    gev::http::Options options;
+    gev::http::ServerOptions options;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         const bool has_value = i + 1 < argc;
@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
         while (auto message = ws->receive()) ws->send("Your message was: '" + message->data + "'");
     });
     app.route("/echo", [](gev::http::Request& request) {
-        gev::ws::Options compressible;
+        gev::ws::WebSocketOptions compressible;
         compressible.permessage_deflate = true;  // negotiated when the client offers it
         auto ws = gev::ws::upgrade(request, compressible);
         if (!ws) gev::http::abort(400, "Expected WebSocket request.");
@@ -173,10 +173,10 @@ int main(int argc, char** argv) {
         }
     });
 
-    gev::http::serve(gev::net::Address(host, static_cast<std::uint16_t>(port)), std::ref(app), options, threads,
-                     [&](std::uint16_t bound) {
-                         std::printf("Serving on http://%s:%u/ (%zu thread%s)\n", host.c_str(), bound, threads,
-                                     threads == 1 ? "" : "s");
-                     });
+    gev::http::serve(gev::net::Address(host, static_cast<std::uint16_t>(port)), std::ref(app),
+                     {.threads = threads, .server = options, .on_listening = [&](std::uint16_t bound) {
+                          std::printf("Serving on http://%s:%u/ (%zu thread%s)\n", host.c_str(), bound, threads,
+                                      threads == 1 ? "" : "s");
+                      }});
     return 0;
 }

@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     std::string host = "127.0.0.1";
     int port = 8080;
-    gev::http::Options options;
+    gev::http::ServerOptions options;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         const bool has_value = i + 1 < argc;
@@ -187,7 +187,9 @@ int main(int argc, char** argv) {
     });
     app.get("/stats", [&] { return room.stats(); });
 
-    gev::http::serve(gev::net::Address(host, static_cast<std::uint16_t>(port)), std::ref(app), options, 1,
-                     [&](std::uint16_t bound) { std::printf("Chat on http://%s:%u/\n", host.c_str(), bound); });
+    gev::http::serve(gev::net::Address(host, static_cast<std::uint16_t>(port)), std::ref(app),
+                     {.server = options, .on_listening = [&](std::uint16_t bound) {
+                          std::printf("Chat on http://%s:%u/\n", host.c_str(), bound);
+                      }});
     return 0;
 }

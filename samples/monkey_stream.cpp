@@ -54,12 +54,10 @@ int main(int argc, char** argv) {
         response.write("END");
     });
 
-    gev::http::Options options;
-    options.access_log = false;
-    gev::http::serve(gev::net::Address("127.0.0.1", static_cast<std::uint16_t>(port)), std::ref(app), options, 1,
-                     [&](std::uint16_t bound) {
-                         std::printf("Serving on http://127.0.0.1:%u/ (%s)\n", bound,
-                                     patch ? "patched" : "not patched");
-                     });
+    gev::http::serve(gev::net::Address("127.0.0.1", static_cast<std::uint16_t>(port)), std::ref(app),
+                     {.server = {.access_log = false}, .on_listening = [&](std::uint16_t bound) {
+                          std::printf("Serving on http://127.0.0.1:%u/ (%s)\n", bound,
+                                      patch ? "patched" : "not patched");
+                      }});
     return 0;
 }

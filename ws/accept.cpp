@@ -113,7 +113,7 @@ struct Upgrade final : http::Upgrade, std::enable_shared_from_this<Upgrade> {
 
 }  // namespace
 
-std::shared_ptr<WebSocket> upgrade(http::Request& request, const Options& options) {
+std::shared_ptr<WebSocket> upgrade(http::Request& request, const WebSocketOptions& options) {
     if (request.method() != "GET" || request.version() < 11 || !has_token(request.header("Connection"), "upgrade") ||
         !has_token(request.header("Upgrade"), "websocket")) {
         return nullptr;
@@ -155,7 +155,7 @@ std::shared_ptr<WebSocket> upgrade(http::Request& request, const Options& option
                                                   boost::beast::role_type::server);
     impl->subprotocol = subprotocol;
     // Beast keeps the decorator for the stream's life, but calls it only in accept() below: the
-    // subprotocol is the impl's copy, the server name the server's Options.
+    // subprotocol is the impl's copy, the server name the server's WebSocketOptions.
     const int window_asked = chosen_deflate ? chosen_deflate->server_max_window_bits : 0;
     impl->ws.set_option(
         bws::stream_base::decorator([chosen = &impl->subprotocol, window_asked,

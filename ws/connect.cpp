@@ -50,14 +50,15 @@ std::string basic_credentials(std::string_view userinfo) {
 
 }  // namespace
 
-std::shared_ptr<WebSocket> connect(std::string_view url, const Options& options, Seconds timeout) {
+std::shared_ptr<WebSocket> connect(std::string_view url, const WebSocketOptions& options, Seconds timeout) {
     const auto u = parse(url);
-    if (!options.origin.empty()) http::detail::check_field("ws::connect (Options::origin)", "Origin", options.origin);
+    if (!options.origin.empty())
+        http::detail::check_field("ws::connect (WebSocketOptions::origin)", "Origin", options.origin);
     std::string offered;
     for (const auto& p : options.subprotocols) {
         if (!http::detail::is_token(p)) {
             throw std::invalid_argument("ws::connect: the subprotocol '" + p.substr(0, 80) +
-                                        "' in Options::subprotocols is not a token (letters, digits and "
+                                        "' in WebSocketOptions::subprotocols is not a token (letters, digits and "
                                         "!#$%&'*+-.^_`|~; no space, comma or CR/LF)");
         }
         offered += (offered.empty() ? "" : ", ") + p;

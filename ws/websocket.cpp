@@ -78,7 +78,8 @@ std::uint16_t failure_code(const boost::system::error_code& ec) {
 
 }  // namespace
 
-WebSocket::Impl::Impl(std::unique_ptr<net::Stream> s, std::string rest, const Options& o, boost::beast::role_type role)
+WebSocket::Impl::Impl(std::unique_ptr<net::Stream> s, std::string rest, const WebSocketOptions& o,
+                      boost::beast::role_type role)
     : stream(std::move(s)),
       unread(std::move(rest)),
       send_timeout(o.send_timeout.span()),

@@ -1,5 +1,5 @@
 // The lifecycle of one HTTP server connection: wait for a request (or hand the idle connection
-// to the server to park without a greenlet), read it (request_reader.hpp), run the handler,
+// to the server to hold without a greenlet), read it (request_reader.hpp), run the handler,
 // send its answer (response_writer.hpp), then keep the connection for the next request, drain
 // what the handler left of the body, or close it lingering. A handler's failure becomes a
 // logged 500 when its response had not started; the client's own failures end the connection.
@@ -26,12 +26,12 @@ class Connection final : public RequestSource, public BodySink {
 public:
     // Takes the idle connection over (its stream is then closed here) and returns true, or
     // returns false; given how many requests the connection has served.
-    using Parker = std::function<bool(std::size_t served)>;
+    using IdleHandOff = std::function<bool(std::size_t served)>;
 
     // `upgraded` is the server's list of connections a protocol took over; `served` counts the
     // requests served before (a resumed connection).
-    Connection(net::Stream& stream, const net::Address& peer, const Handler& handler, const Options& options,
-               std::size_t served, Parker park, boost::intrusive::list<Upgrade>& upgraded);
+    Connection(net::Stream& stream, const net::Address& peer, const Handler& handler, const ServerOptions& options,
+               std::size_t served, IdleHandOff hand_off_idle, boost::intrusive::list<Upgrade>& upgraded);
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -73,7 +73,7 @@ private:
     Clock::time_point started_at_;
     std::size_t served_;
     std::size_t resumed_at_ = served_;
-    Parker park_;
+    IdleHandOff hand_off_idle_;
     std::shared_ptr<Upgrade> upgrade_;           // set once the connection was taken over
     boost::intrusive::list<Upgrade>& upgraded_;  // the server's
 };

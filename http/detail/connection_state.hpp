@@ -15,7 +15,7 @@ struct ConnectionState {
     // How the client's side of the exchange failed, if it did: not the handler's failure.
     enum class Fault { none, gone, timed_out, bad_body };
 
-    ConnectionState(net::Stream& stream, const net::Address& peer, const Options& options) noexcept
+    ConnectionState(net::Stream& stream, const net::Address& peer, const ServerOptions& options) noexcept
         : stream(stream), peer(peer), options(options) {}
 
     // I/O with the client failed: the connection ends (gone, or timed out). Throws the
@@ -24,7 +24,7 @@ struct ConnectionState {
 
     net::Stream& stream;
     const net::Address& peer;  // lives as long as the connection's greenlet
-    const Options& options;
+    const ServerOptions& options;
     unsigned version = 11;  // of the request being answered
     bool head = false;      // it is a HEAD: no body in the answer
     bool keep_alive = true;

@@ -2,7 +2,7 @@
 // (head, then framed pieces), a 100 Continue and the server's own refusals all go out through
 // put_head, the one place that owns the headers the server sets (Server, Date, Content-Length,
 // Transfer-Encoding, Connection) and drops a handler's copies of them. Writes wait at most
-// Options::send_timeout each; a failed write throws net::SocketError (ConnectionState::io_failed).
+// ServerOptions::send_timeout each; a failed write throws net::SocketError (ConnectionState::io_failed).
 #pragma once
 
 #include <boost/beast/http/fields.hpp>

@@ -8,16 +8,16 @@
 #include <cstdint>
 #include <geventpp/runtime/hub.hpp>
 
-#include "parked_stacks.hpp"
 #include "reactor.hpp"
 #include "stack_pool.hpp"
+#include "stack_reclaimer.hpp"
 
 struct gev::Hub::Impl {
     boost::asio::io_context io{1};
     detail::Reactor reactor{io};
     detail::StackPool stacks{io};
-    detail::ParkedStacks parked{io};
-    // Live greenlets of this hub (intrusive list through GreenletState::hub_prev/hub_next).
+    detail::StackReclaimer reclaimer{io};  // stack pages of long-parked greenlets
+    // Live greenlets of this hub (GreenletState::join_live/leave_live).
     detail::GreenletState* live = nullptr;
     std::size_t live_count = 0;
     bool in_run = false;

@@ -20,7 +20,7 @@ namespace gev::detail {
 // shared by its socket and whoever waits on it; used only on its hub's thread.
 class Reactor;
 
-struct Watch {
+struct PolledFd {
     int fd = -1;
     Reactor* reactor = nullptr;  // set when first registered (lazily, at the first EAGAIN)
     bool readable = true;        // try the syscall first: a fresh socket may already have data
@@ -47,15 +47,15 @@ public:
     // Registers w.fd, edge-triggered, for input and output. Throws std::system_error.
     // epoll reports readiness that already exists at once, so nothing is missed between the
     // EAGAIN that prompted this and the registration.
-    void add(Watch& w);
+    void add(PolledFd& w);
     // Unregisters w.fd and wakes whoever waits on it (they see `closed`).
-    void remove(Watch& w) noexcept;
+    void remove(PolledFd& w) noexcept;
     // Registers w with this reactor unless it already is; UsageError if it belongs to another.
-    void ensure_registered(Watch& w);
+    void ensure_registered(PolledFd& w);
 
     // Waits until w is readable (writable), registering it first if needed; false if the
     // deadline passed first. Throws on kill and Timeout like every blocking call.
-    bool wait(Watch& w, bool for_write, TimePoint deadline);
+    bool wait(PolledFd& w, bool for_write, TimePoint deadline);
 
     // The reactor of the calling thread's hub; throws UsageError outside a hub.
     static Reactor& current(const char* call);

@@ -58,7 +58,7 @@ gev::http::App make_app(const std::string& files) {
         echo(*ws);
     });
     app.route("/echo-deflate", [](gev::http::Request& request) {
-        gev::ws::Options options;
+        gev::ws::WebSocketOptions options;
         options.permessage_deflate = true;
         options.max_message = 1 << 20;
         auto ws = gev::ws::upgrade(request, options);
@@ -82,7 +82,7 @@ const std::string& files() {
 
 std::string exchange(std::string_view input) {
     static const std::size_t pieces[] = {std::string::npos, 1, 7};
-    gev::http::Options options;
+    gev::http::ServerOptions options;
     options.access_log = false;
     options.max_body = 1 << 20;
     test::ScriptedStream stream(std::string(input), pieces[input.size() % 3]);

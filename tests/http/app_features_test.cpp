@@ -42,7 +42,7 @@ void with_app_server(const Site& site, F&& body) {
             return nlohmann::json{{"name", in["name"]}, {"len", in["name"].get<std::string>().size()}};
         });
         app.post("/form", [](gev::http::Request& q) { return q.forms()["who"]; });
-        gev::http::Options o;
+        gev::http::ServerOptions o;
         o.access_log = false;
         gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), o);
         server.start();

@@ -8,7 +8,7 @@
 #include <geventpp/runtime/hub.hpp>
 
 template <class F>
-void with_app_server(gev::http::App& app, gev::http::Options options, F&& body) {
+void with_app_server(gev::http::App& app, gev::http::ServerOptions options, F&& body) {
     options.access_log = false;
     gev::run([&] {
         gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), options);

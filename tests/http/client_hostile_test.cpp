@@ -12,81 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "hostile_server.hpp"
+
 using namespace std::chrono_literals;
+using namespace hostile;
 
 namespace {
-
-struct Hostile {
-    std::uint16_t port = 0;
-    int connections = 0;
-    std::vector<std::string> requests;  // every request received (head and body), in order
-    std::string base() const { return "http://127.0.0.1:" + std::to_string(port); }
-    std::string authority() const { return "127.0.0.1:" + std::to_string(port); }
-    int count(std::string_view request_line_start) const {
-        int n = 0;
-        for (const auto& r : requests) n += r.rfind(request_line_start, 0) == 0;
-        return n;
-    }
-};
-
-// One accepted connection, as the server's script sees it.
-struct Conn {
-    gev::net::Socket sock;
-    Hostile& h;
-    std::string pending;
-
-    // The next request (head and Content-Length body), recorded; "" when the client closed.
-    std::string next_request() {
-        for (;;) {
-            if (const auto end = pending.find("\r\n\r\n"); end != std::string::npos) {
-                std::string head = pending.substr(0, end + 4);
-                std::size_t length = 0;
-                std::string lower = head;
-                for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                if (const auto cl = lower.find("\r\ncontent-length:"); cl != std::string::npos) {
-                    length = std::stoul(head.substr(cl + 17));
-                }
-                while (pending.size() < end + 4 + length) {
-                    if (!more()) return {};
-                }
-                std::string request = pending.substr(0, end + 4 + length);
-                pending.erase(0, request.size());
-                h.requests.push_back(request);
-                return request;
-            }
-            if (!more()) return {};
-        }
-    }
-    bool more() {
-        const std::string got = sock.recv(65536);
-        pending += got;
-        return !got.empty();
-    }
-    void send(std::string_view bytes) { sock.sendall(bytes); }
-    // Waits until the client closes its side.
-    void drain() {
-        while (more()) {
-        }
-    }
-};
-
-std::string ok(std::string_view body) {
-    return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
-}
-
-// The target of a recorded request ("GET /a?q=1 HTTP/1.1" -> "/a?q=1").
-std::string target_of(const std::string& request) {
-    const auto sp = request.find(' ');
-    return request.substr(sp + 1, request.find(' ', sp + 1) - sp - 1);
-}
-
-// A header of a recorded request ("" when absent).
-std::string header_of(const std::string& request, const std::string& name) {
-    const auto at = request.find("\r\n" + name + ": ");
-    if (at == std::string::npos) return {};
-    const auto start = at + name.size() + 4;
-    return request.substr(start, request.find("\r\n", start) - start);
-}
 
 // Sends 16 MiB of `filler` (or until the client goes), then closes: an "endless" stream that
 // still ends if the client buffers it all.
@@ -94,48 +25,6 @@ void endless(Conn& c, std::string_view start, char filler) {
     c.send(start);
     const std::string block(65536, filler);
     for (int i = 0; i < 256; ++i) c.send(block);
-    c.sock.close();
-}
-
-// Runs client(h) against a raw server whose every connection runs script(conn, index).
-template <class Script, class Client>
-void with_hostile(Script script, Client client) {
-    gev::run([&] {
-        Hostile h;
-        auto listener = gev::net::listen_on(gev::net::Address("127.0.0.1", 0));
-        h.port = listener.getsockname().port();
-        gev::Group conns;
-        auto acceptor = gev::spawn([&] {
-            for (;;) {
-                auto accepted = listener.accept();
-                auto conn = std::make_shared<Conn>(Conn{std::move(accepted.first), h, {}});
-                const int index = h.connections++;
-                conns.spawn([&script, conn, index] {
-                    try {
-                        script(*conn, index);
-                    } catch (const gev::net::SocketError&) {  // the client went: fine
-                    }
-                });
-            }
-        });
-        auto stop = [&] {
-            acceptor.kill();
-            conns.kill();
-        };
-        try {
-            gev::Timeout bound(10.0);  // an old client that hangs fails here, not the suite
-            client(h);
-        } catch (...) {
-            stop();
-            throw;
-        }
-        stop();
-    });
-}
-
-// A server that answers every request with 200 "ok" and closes.
-void answer_ok_and_close(Conn& c, int) {
-    if (!c.next_request().empty()) c.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
     c.sock.close();
 }
 
@@ -149,7 +38,7 @@ double since(gev::TimePoint t0) {
 
 TEST_CASE("a_url_with_a_space_or_control_byte_is_refused_before_anything_is_sent") {
     with_hostile(answer_ok_and_close, [](Hostile& h) {
-        for (const std::string suffix :
+        for (const std::string& suffix :
              {std::string("/a HTTP/1.1\r\nHost: x\r\n\r\nGET /smuggled"), std::string("/a\rb"), std::string("/a\nb"),
               std::string("/a b"), std::string("/a\tb"), std::string("/\x7f"), std::string("/a\0b", 4)}) {
             CAPTURE(suffix);
@@ -180,7 +69,7 @@ TEST_CASE("a_header_method_or_user_agent_that_could_end_its_line_is_refused_befo
             CHECK_THROWS_AS(s.request("", url), std::invalid_argument);
             CHECK_THROWS_AS(s.post(url, "x", "text/plain\r\nX-Injected: 1"), std::invalid_argument);
             CHECK_THROWS_AS(s.open("GET", url, {}, {{"X-A", "v\nX-Injected: 1"}}), std::invalid_argument);
-            gev::http::Session::Options o;
+            gev::http::SessionOptions o;
             o.user_agent = "agent\r\nX-Injected: 1";
             gev::http::Session bad(o);
             CHECK_THROWS_AS(bad.get(url), std::invalid_argument);
@@ -202,7 +91,7 @@ TEST_CASE("ws_connect_refuses_a_url_origin_or_subprotocol_that_would_reach_the_u
         const std::string url = "ws://" + h.authority() + "/echo";
         CHECK_THROWS_AS(gev::ws::connect(url + "\r\nX-Injected: 1"), std::invalid_argument);
         CHECK_THROWS_AS(gev::ws::connect(url + " HTTP/1.1"), std::invalid_argument);
-        gev::ws::Options o;
+        gev::ws::WebSocketOptions o;
         o.origin = "http://a\r\nX-Injected: 1";
         CHECK_THROWS_AS(gev::ws::connect(url, o), std::invalid_argument);
         o.origin.clear();
@@ -333,7 +222,7 @@ void sized_bodies(Conn& c, int) {
 
 TEST_CASE("a_body_larger_than_max_response_is_a_protocol_error_naming_the_limit") {
     with_hostile(sized_bodies, [](Hostile& h) {
-        gev::http::Session::Options o;
+        gev::http::SessionOptions o;
         o.max_response = 4096;
         gev::http::Session s(o);
         CHECK(s.get(h.base() + "/exact").body.size() == 4096);
@@ -342,7 +231,7 @@ TEST_CASE("a_body_larger_than_max_response_is_a_protocol_error_naming_the_limit"
             CHECK_THROWS_WITH_AS(s.get(h.base() + path), doctest::Contains("max_response"), gev::http::ProtocolError);
         }
         // Too large for memory: refused from its header, never std::bad_alloc.
-        CHECK(gev::http::Session::Options{}.max_response == 64u * 1024 * 1024);
+        CHECK(gev::http::SessionOptions{}.max_response == 64u * 1024 * 1024);
         CHECK_THROWS_WITH_AS(gev::http::get(h.base() + "/huge"), doctest::Contains("max_response"),
                              gev::http::ProtocolError);
         // A stream reads it piece by piece instead, in bounded memory.
@@ -381,7 +270,7 @@ TEST_CASE("a_line_header_or_trailer_that_never_ends_cannot_grow_the_client_s_mem
         CHECK_THROWS_WITH_AS(s.get(h.base() + "/header"), doctest::Contains("max_header"), gev::http::ProtocolError);
         CHECK_THROWS_WITH_AS(s.open("GET", h.base() + "/header"), doctest::Contains("max_header"),
                              gev::http::ProtocolError);
-        CHECK(gev::http::Session::Options{}.max_header == 64u * 1024);
+        CHECK(gev::http::SessionOptions{}.max_header == 64u * 1024);
     });
 }
 
@@ -513,7 +402,7 @@ TEST_CASE("a_request_that_timed_out_is_never_sent_again") {
             c.drain();
         },
         [](Hostile& h) {
-            gev::http::Session::Options o;
+            gev::http::SessionOptions o;
             o.timeout = 0.3;
             gev::http::Session s(o);
             CHECK(s.get(h.base() + "/warm").body == "warm");
@@ -553,7 +442,7 @@ TEST_CASE("a_server_dripping_an_endless_header_cannot_hold_a_call_past_its_timeo
         CHECK(since(t0) >= 0.4);
         CHECK(since(t0) < 2.0);
 
-        gev::http::Session::Options o;
+        gev::http::SessionOptions o;
         o.timeout = 0.5;
         gev::http::Session s(o);
         t0 = gev::Clock::now();

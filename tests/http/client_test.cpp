@@ -11,7 +11,7 @@ using namespace std::chrono_literals;
 
 namespace {
 template <class F>
-void with_server(F&& body, gev::http::Options options = {}) {
+void with_server(F&& body, gev::http::ServerOptions options = {}) {
     options.access_log = false;
     gev::run([&] {
         gev::http::App app;
@@ -57,7 +57,7 @@ TEST_CASE("a_session_reuses_its_keep_alive_connection") {
 }
 
 TEST_CASE("a_session_retries_once_when_the_server_closed_the_idle_connection") {
-    gev::http::Options o;
+    gev::http::ServerOptions o;
     o.keepalive_timeout = 0.05;
     with_server(
         [](const std::string& base) {

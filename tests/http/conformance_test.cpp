@@ -56,12 +56,12 @@ gev::http::App conformance_app() {
 // The connection a test talks to: the conformance app served (http::serve_connection) on a
 // scripted stream, with these options.
 struct Connection {
-    gev::http::Options options;
+    gev::http::ServerOptions options;
 };
 
 // Runs `body(connection)` in a hub.
 template <class F>
-void with_server(F&& body, gev::http::Options options = {}) {
+void with_server(F&& body, gev::http::ServerOptions options = {}) {
     options.access_log = false;
     gev::run([&] { body(Connection{options}); });
 }
@@ -211,7 +211,7 @@ TEST_CASE("a_request_line_without_exactly_one_space_between_its_three_parts_gets
 }
 
 TEST_CASE("an_unknown_method_reaches_the_router_and_a_long_one_gets_414") {  // H7 (LAX), S5 (LAX)
-    gev::http::Options o;
+    gev::http::ServerOptions o;
     o.max_request_line = 100;
     with_server(
         [](const Connection& connection) {
@@ -415,7 +415,7 @@ TEST_CASE("a_content_length_on_a_get_is_its_body_and_is_drained") {  // X31, H24
 // --- RFC 9112 §7: chunked ----------------------------------------------------------------------
 
 TEST_CASE("a_chunk_size_over_64_bits_gets_400_and_sixteen_hex_digits_run_into_max_body") {  // H26, X10
-    gev::http::Options o;
+    gev::http::ServerOptions o;
     o.max_body = 1000;
     with_server(
         [](const Connection& connection) {
@@ -535,7 +535,7 @@ TEST_CASE("an_upgrade_in_http_1_0_is_ignored_and_a_101_carries_upgrade") {  // S
 }
 
 TEST_CASE("every_response_carries_date_and_server_refusals_and_errors_too") {  // S12, S14
-    gev::http::Options o;
+    gev::http::ServerOptions o;
     o.max_request_line = 100;
     o.max_headers = 5;
     with_server(

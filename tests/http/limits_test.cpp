@@ -1,4 +1,4 @@
-// Every limit of http::Options at its default, however the bytes are shaped: one huge element,
+// Every limit of http::ServerOptions at its default, however the bytes are shaped: one huge element,
 // many medium ones, the same bytes cut into pieces that arrive as separate reads, and in a
 // trailer. The status must not depend on the shape.
 #include <doctest/doctest.h>
@@ -17,7 +17,7 @@ using gev::http::Request;
 
 namespace {
 
-const gev::http::Options defaults;
+const gev::http::ServerOptions defaults;
 
 template <class F>
 void with_server(F&& body) {

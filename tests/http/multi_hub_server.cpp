@@ -60,10 +60,10 @@ int main(int argc, char** argv) {
         return std::string("yes");
     });
 
-    gev::http::Options options;
-    options.access_log = false;
     gev::http::serve(gev::net::Address("127.0.0.1", static_cast<std::uint16_t>(std::atoi(argv[1]))), std::ref(app),
-                     options, 2, [](std::uint16_t port) { std::printf("listening on %u\n", port); });
+                     {.threads = 2, .server = {.access_log = false}, .on_listening = [](std::uint16_t port) {
+                          std::printf("listening on %u\n", port);
+                      }});
     jobs.close();
     backend.join();
     std::printf("served %ld counted requests\n", count);

@@ -21,15 +21,15 @@ const gev::net::Address peer("127.0.0.1", 40000);
 // Piece sizes a connection's reads are cut into: whole, a byte at a time, and odd sizes.
 const std::size_t piece_sizes[] = {std::string::npos, 1, 2, 3, 5, 7, 64};
 
-gev::http::Options quiet() {
-    gev::http::Options o;
+gev::http::ServerOptions quiet() {
+    gev::http::ServerOptions o;
     o.access_log = false;
     return o;
 }
 
 // Serves `stream` with `handler` in a hub; what the server wrote, Date aside.
 std::string serve(test::ScriptedStream& stream, const gev::http::Handler& handler,
-                  const gev::http::Options& options = quiet()) {
+                  const gev::http::ServerOptions& options = quiet()) {
     gev::run([&] { gev::http::serve_connection(stream, peer, handler, options); });
     return without_date(stream.written());
 }
@@ -139,7 +139,7 @@ TEST_CASE("a_body_read_that_fails_reaches_the_handler_and_is_answered_as_the_fai
 TEST_CASE("a_refusal_shuts_down_our_side_and_reads_out_what_the_client_still_sends") {
     // The 413 comes before the body is read; the body is then read and dropped (lingering close)
     // so that closing with it unread does not reset the connection under the answer.
-    gev::http::Options o = quiet();
+    gev::http::ServerOptions o = quiet();
     o.max_body = 10;
     const std::string request = "POST /u HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, 'a');
     test::ScriptedStream stream(request, 100);

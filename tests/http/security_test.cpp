@@ -104,7 +104,7 @@ gev::http::App hostile_app() {
 }
 
 template <class F>
-void with_server(F&& body, gev::http::Options options = {}) {
+void with_server(F&& body, gev::http::ServerOptions options = {}) {
     static gev::http::App app = hostile_app();
     with_app_server(app, options, body);
 }
@@ -209,7 +209,7 @@ TEST_CASE("status_codes_outside_100_999_and_1xx_final_responses_are_refused") {
 
 TEST_CASE("a_server_name_with_crlf_is_refused_at_construction") {
     gev::run([] {
-        gev::http::Options o;
+        gev::http::ServerOptions o;
         o.server_name = "geventpp\r\nX-Evil: 1";
         CHECK_THROWS_AS(gev::http::Server(
                             gev::net::Address("127.0.0.1", 0), [](Request&, Response&) {}, o),
@@ -292,7 +292,7 @@ TEST_CASE("an_unread_body_is_drained_up_to_max_drain_then_the_connection_closes"
 }
 
 TEST_CASE("a_body_over_max_body_gets_413_before_it_is_sent_and_nothing_more_is_read") {
-    gev::http::Options o;
+    gev::http::ServerOptions o;
     o.max_body = 10;
     with_server(
         [](auto port) {
@@ -316,7 +316,7 @@ TEST_CASE("a_body_over_max_body_gets_413_before_it_is_sent_and_nothing_more_is_r
 // --- 3. time a single connection can take ----------------------------------------------------
 
 TEST_CASE("a_body_that_trickles_in_gets_408_after_body_timeout") {
-    gev::http::Options o;
+    gev::http::ServerOptions o;
     o.body_timeout = 0.2;
     with_server(
         [](auto port) {
@@ -334,7 +334,7 @@ TEST_CASE("a_body_that_trickles_in_gets_408_after_body_timeout") {
 }
 
 TEST_CASE("a_client_that_stops_reading_is_dropped_after_send_timeout") {
-    gev::http::Options o;
+    gev::http::ServerOptions o;
     o.send_timeout = 0.2;
     with_server(
         [](auto port) {
@@ -457,7 +457,7 @@ TEST_CASE("a_static_file_is_streamed_so_clients_that_do_not_read_hold_no_copy_of
             if (p.size() < 4 || p.substr(p.size() - 4) != ".png") gev::http::abort(403, "only .png");
             gev::http::static_file(q, r, p, dir.string());
         });
-        gev::http::Options o;
+        gev::http::ServerOptions o;
         o.access_log = false;
         gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), o);
         server.start();

@@ -80,7 +80,7 @@ gev::http::App demo_app() {
 
 // Runs `body` in a hub with a server for demo_app() on a free port.
 template <class F>
-void with_server(F&& body, gev::http::Options options = {}) {
+void with_server(F&& body, gev::http::ServerOptions options = {}) {
     static gev::http::App app = demo_app();
     with_app_server(app, options, body);
 }
@@ -295,7 +295,7 @@ TEST_CASE("malformed_requests_get_400_and_the_connection_closes") {
 }
 
 TEST_CASE("limits_answer_414_431_and_413") {
-    gev::http::Options o;
+    gev::http::ServerOptions o;
     o.max_request_line = 100;
     o.max_header_bytes = 1000;
     o.max_headers = 5;
@@ -322,7 +322,7 @@ TEST_CASE("limits_answer_414_431_and_413") {
 }
 
 TEST_CASE("a_client_that_sends_headers_too_slowly_gets_408_while_others_are_served") {
-    gev::http::Options o;
+    gev::http::ServerOptions o;
     o.header_timeout = 0.2;
     with_server(
         [](auto port) {
@@ -352,7 +352,7 @@ TEST_CASE("a_client_that_sends_headers_too_slowly_gets_408_while_others_are_serv
 }
 
 TEST_CASE("an_idle_keep_alive_connection_is_closed_after_the_keepalive_timeout") {
-    gev::http::Options o;
+    gev::http::ServerOptions o;
     o.keepalive_timeout = 0.1;
     with_server(
         [](auto port) {
@@ -369,7 +369,7 @@ TEST_CASE("an_idle_keep_alive_connection_is_closed_after_the_keepalive_timeout")
 }
 
 TEST_CASE("max_requests_per_connection_closes_after_the_last") {
-    gev::http::Options o;
+    gev::http::ServerOptions o;
     o.max_requests_per_connection = 2;
     with_server(
         [](auto port) {
@@ -406,7 +406,7 @@ TEST_CASE("a_body_shorter_than_its_content_length_disturbs_no_one") {
 TEST_CASE("an_idle_keep_alive_connection_holds_no_greenlet_and_wakes_for_its_next_request") {
     gev::run([] {
         static gev::http::App app = demo_app();
-        gev::http::Options o;
+        gev::http::ServerOptions o;
         o.access_log = false;
         gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), o);
         server.start();
@@ -435,7 +435,7 @@ TEST_CASE("error_pages_replace_the_body_of_their_status") {
     gev::run([] {
         gev::http::App app = demo_app();
         app.error(404, [](const gev::http::HTTPError&) { return std::string("custom not found"); });
-        gev::http::Options o;
+        gev::http::ServerOptions o;
         o.access_log = false;
         gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), o);
         server.start();

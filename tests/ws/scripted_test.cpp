@@ -32,8 +32,8 @@ std::string close_payload(int code, const std::string& reason = {}) {
 
 // The frames the server wrote after its 101 when the client sent `frames` after the handshake
 // and then closed TCP; the same in every piece size.
-std::string echoed(const std::string& frames, gev::ws::Options options = {}) {
-    gev::http::Options http;
+std::string echoed(const std::string& frames, gev::ws::WebSocketOptions options = {}) {
+    gev::http::ServerOptions http;
     http.access_log = false;
     const auto echo = [&](gev::http::Request& q, gev::http::Response&) {
         auto ws = gev::ws::upgrade(q, options);
@@ -95,7 +95,7 @@ TEST_CASE("invalid_utf8_fails_with_1007_as_soon_as_a_fragment_shows_it") {
 }
 
 TEST_CASE("a_message_over_max_message_fails_with_1009_in_one_frame_or_in_fragments") {
-    gev::ws::Options o;
+    gev::ws::WebSocketOptions o;
     o.max_message = 16;
     CHECK(echoed(frame(0x81, std::string(17, 'a')), o) == server_frame(0x88, close_payload(1009)));
     CHECK(echoed(frame(0x01, std::string(10, 'a')) + frame(0x80, std::string(10, 'a')), o) ==
@@ -153,8 +153,8 @@ TEST_CASE("close_codes_no_range_allows_fail_with_1002_and_the_others_are_echoed"
 namespace {
 
 // What the server answers to an upgrade request of `head` (the client then closes).
-std::string answer(const std::string& head, gev::ws::Options options = {}) {
-    gev::http::Options http;
+std::string answer(const std::string& head, gev::ws::WebSocketOptions options = {}) {
+    gev::http::ServerOptions http;
     http.access_log = false;
     const auto handler = [&](gev::http::Request& q, gev::http::Response& r) {
         if (auto ws = gev::ws::upgrade(q, options)) {
@@ -203,7 +203,7 @@ TEST_CASE("only_an_http_1_1_get_upgrades_and_a_version_other_than_13_gets_426") 
 }
 
 TEST_CASE("deflate_offers_are_declined_or_answered_as_rfc_7692_says") {  // P1, P3, P5
-    gev::ws::Options o;
+    gev::ws::WebSocketOptions o;
     o.permessage_deflate = true;
     const auto offered = [&](const std::string& offer) {
         return extensions_of(answer(

@@ -55,14 +55,14 @@ void echo_until_closed(gev::ws::WebSocket& ws) {
 gev::http::App ws_app() {
     gev::http::App app;
     app.get("/echo", [](Request& q) {
-        gev::ws::Options o;
+        gev::ws::WebSocketOptions o;
         o.permessage_deflate = true;
         auto ws = gev::ws::upgrade(q, o);
         if (!ws) gev::http::abort(400, "Expected WebSocket request.");
         echo_until_closed(*ws);
     });
     app.get("/small", [](Request& q) {
-        gev::ws::Options o;
+        gev::ws::WebSocketOptions o;
         o.max_message = 1024;
         o.message_timeout = 0.3;
         auto ws = gev::ws::upgrade(q, o);
@@ -74,7 +74,7 @@ gev::http::App ws_app() {
         while (auto message = ws->receive()) ws->send("Your message was: '" + message->data + "'");
     });
     app.get("/proto", [](Request& q) {
-        gev::ws::Options o;
+        gev::ws::WebSocketOptions o;
         o.subprotocols = {"chat.v2", "chat.v1"};
         o.check_origin = [](std::string_view origin) { return origin.empty() || origin == "http://good"; };
         auto ws = gev::ws::upgrade(q, o);
@@ -82,7 +82,7 @@ gev::http::App ws_app() {
         echo_until_closed(*ws);
     });
     app.get("/same-origin", [](Request& q) {
-        gev::ws::Options o;
+        gev::ws::WebSocketOptions o;
         o.same_origin = true;
         auto ws = gev::ws::upgrade(q, o);
         echo_until_closed(*ws);
@@ -109,7 +109,7 @@ gev::http::App ws_app() {
     });
     // Sends to a client that never reads: send blocks, then times out.
     app.get("/flood", [](Request& q) {
-        gev::ws::Options o;
+        gev::ws::WebSocketOptions o;
         o.send_timeout = 0.3;
         auto ws = gev::ws::upgrade(q, o);
         try {
@@ -163,7 +163,7 @@ gev::http::App ws_app() {
 
 template <class F>
 void with_server(F&& body) {
-    gev::http::Options options;
+    gev::http::ServerOptions options;
     options.access_log = false;
     gev::run([&] {
         static gev::http::App app = ws_app();
@@ -471,7 +471,7 @@ TEST_CASE("the_101_names_the_server_as_its_options_do") {
     gev::run([] {
         gev::http::App app;
         app.get("/echo", [](Request& q) { echo_until_closed(*gev::ws::upgrade(q)); });
-        gev::http::Options o;
+        gev::http::ServerOptions o;
         o.access_log = false;
         o.server_name = "chat/2.1";
         gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), o);
@@ -563,7 +563,7 @@ TEST_CASE("the_client_fails_a_101_with_a_subprotocol_or_extension_it_did_not_off
         RawWsServer evil("Sec-WebSocket-Protocol: evil\r\n", "");
         CHECK_THROWS_WITH_AS(gev::ws::connect(evil.url()), doctest::Contains("not offered"), gev::ws::HandshakeError);
         RawWsServer other("Sec-WebSocket-Protocol: chat.v3\r\n", "");
-        gev::ws::Options o;
+        gev::ws::WebSocketOptions o;
         o.subprotocols = {"chat.v1", "chat.v2"};
         CHECK_THROWS_AS(gev::ws::connect(other.url(), o), gev::ws::HandshakeError);
         RawWsServer deflate("Sec-WebSocket-Extensions: permessage-deflate\r\n", "");
@@ -578,7 +578,7 @@ TEST_CASE("the_client_masks_its_own_close_frame_with_a_random_key") {
     gev::run([] {
         // A message that never finishes: the client fails it with 1008 after message_timeout.
         RawWsServer server("", frame(text, "part", false));
-        gev::ws::Options o;
+        gev::ws::WebSocketOptions o;
         o.message_timeout = 0.2;
         auto ws = gev::ws::connect(server.url(), o);
         CHECK_FALSE(ws->receive());
@@ -616,7 +616,7 @@ TEST_CASE("same_origin_refuses_a_page_from_another_site_in_one_line") {
 
 TEST_CASE("subprotocol_is_the_first_of_ours_the_client_offered") {
     with_server([](std::uint16_t port) {
-        gev::ws::Options o;
+        gev::ws::WebSocketOptions o;
         o.subprotocols = {"chat.v1", "chat.v2"};
         o.origin = "http://good";
         auto ws = gev::ws::connect(url(port, "/proto"), o);
@@ -636,7 +636,7 @@ TEST_CASE("permessage_deflate_is_negotiated_when_enabled_and_offered") {
         CHECK_FALSE(has(head2, "permessage-deflate"));
         auto [off, head3] = wstest::open(port, "/seed", "Sec-WebSocket-Extensions: permessage-deflate\r\n");
         CHECK_FALSE(has(head3, "permessage-deflate"));  // not enabled on that route
-        gev::ws::Options o;
+        gev::ws::WebSocketOptions o;
         o.permessage_deflate = true;
         auto ws = gev::ws::connect(url(port, "/echo"), o);
         std::string doc;

@@ -39,7 +39,7 @@ private:
 // Thrown into the receiving greenlet by close() from another greenlet: the receiver, the only
 // one reading, then runs the closing handshake.
 struct CloseRequested {};
-// A message that started did not finish within Options::message_timeout.
+// A message that started did not finish within WebSocketOptions::message_timeout.
 struct MessageTimeout {};
 // The peer's close frame has a code no range of RFC 6455 §7.4.2 holds (5000 and up, which
 // Beast would echo): thrown from Beast's control callback, before it answers.
@@ -84,7 +84,8 @@ void teardown(boost::beast::role_type role, Transport& transport, boost::system:
 
 class WebSocket::Impl {
 public:
-    Impl(std::unique_ptr<net::Stream> stream, std::string unread, const Options& options, boost::beast::role_type role);
+    Impl(std::unique_ptr<net::Stream> stream, std::string unread, const WebSocketOptions& options,
+         boost::beast::role_type role);
 
     // Records why the connection ended and closes the stream.
     void finish(std::uint16_t code, std::string reason = {});
@@ -103,7 +104,7 @@ public:
 
     std::unique_ptr<net::Stream> stream;
     std::string unread;  // bytes read past the handshake, served first
-    // From the Options (the rest serve the handshake only: an idle connection is kept small);
+    // From the WebSocketOptions (the rest serve the handshake only: an idle connection is kept small);
     // zero for none.
     Clock::duration send_timeout;
     Clock::duration message_timeout;

@@ -15,7 +15,7 @@
 // for a ClientStream, from open() to its last read_some(). When it passes, net::SocketTimeout
 // naming the peer. A gev::Timeout of the caller's own still fires as itself (Timeout::Expired).
 //
-// Limits (Session::Options): a response header block (each 1xx included) of max_header bytes,
+// Limits (SessionOptions): a response header block (each 1xx included) of max_header bytes,
 // 64 KiB; a body of max_response bytes for request(), 64 MiB (a ClientStream's body is not
 // limited, its memory is: about max_header + 16 KiB whatever the server sends); chunk-size lines
 // and trailers fit in the same max_header (+ 4 KiB) buffer. 1xx responses (103 Early Hints, a
@@ -94,21 +94,21 @@ private:
     std::unique_ptr<State> s_;  // Beast's parser does not move
 };
 
+struct SessionOptions {
+    // Bounds each whole exchange (see above); a default Seconds{} means no deadline.
+    Seconds timeout = 30.0;
+    std::size_t max_idle_per_host = 8;
+    std::string user_agent = "geventpp";
+    // A bigger response body from request()/get()/post() is a ProtocolError naming this.
+    std::uint64_t max_response = 64 * 1024 * 1024;
+    // Status line and fields of one response; bigger is a ProtocolError naming this.
+    std::uint32_t max_header = 64 * 1024;
+};
+
 class Session {
 public:
-    struct Options {
-        // Bounds each whole exchange (see above); a default Seconds{} means no deadline.
-        Seconds timeout = 30.0;
-        std::size_t max_idle_per_host = 8;
-        std::string user_agent = "geventpp";
-        // A bigger response body from request()/get()/post() is a ProtocolError naming this.
-        std::uint64_t max_response = 64 * 1024 * 1024;
-        // Status line and fields of one response; bigger is a ProtocolError naming this.
-        std::uint32_t max_header = 64 * 1024;
-    };
-
     Session() = default;
-    explicit Session(Options options) : options_(std::move(options)) {}
+    explicit Session(SessionOptions options) : options_(std::move(options)) {}
 
     ClientResponse request(std::string_view method, std::string_view url, std::string body = {},
                            const Headers& headers = {});
@@ -126,7 +126,7 @@ private:
     net::Socket connect(const Url& u, bool& reused);
     void give_back(const Url& u, net::Socket sock);
 
-    Options options_;
+    SessionOptions options_;
     std::map<std::string, std::vector<net::Socket>> idle_;
 };
 

@@ -48,7 +48,7 @@ public:
     virtual std::optional<std::uint64_t> declared_body_length() const = 0;
     // See Request::take_over.
     virtual std::unique_ptr<net::Stream> take_over(std::string& unread, std::shared_ptr<Upgrade> upgrade) = 0;
-    // The server's Options::server_name.
+    // The server's ServerOptions::server_name.
     virtual const std::string& server_name() const noexcept = 0;
 
 protected:
@@ -69,7 +69,7 @@ public:
     // 10 for HTTP/1.0, 11 for HTTP/1.1.
     unsigned version() const noexcept { return version_; }
     const net::Address& remote_addr() const noexcept { return remote_; }
-    // What the server calls itself in its Server header (Options::server_name; WSGI's
+    // What the server calls itself in its Server header (ServerOptions::server_name; WSGI's
     // SERVER_SOFTWARE), for a protocol that takes the connection over and answers itself.
     const std::string& server_name() const noexcept { return source_.server_name(); }
 

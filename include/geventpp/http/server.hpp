@@ -11,7 +11,7 @@
 // connections follow each version's rules (HTTP/1.0 `Connection: keep-alive`, as `ab -k`
 // sends, is honoured and answered); pipelined requests are answered in order; `Expect:
 // 100-continue`, chunked request bodies, HEAD, `Date` and `Server` headers; a combined log
-// format access log on stderr (Options::access_log).
+// format access log on stderr (ServerOptions::access_log).
 //
 // Every buffer and every wait the server keeps for a peer has a bound, each with a default
 // below and its answer: request line (414), header block and header count (431), body (413),
@@ -35,6 +35,7 @@
 #include <functional>
 #include <geventpp/http/request.hpp>
 #include <geventpp/http/response.hpp>
+#include <geventpp/net/serve.hpp>
 #include <geventpp/net/stream.hpp>
 #include <geventpp/net/stream_server.hpp>
 #include <list>
@@ -44,8 +45,8 @@ namespace gev::http {
 
 using Handler = std::function<void(Request&, Response&)>;
 
-struct Options {
-    net::ServerOptions net;
+struct ServerOptions {
+    net::ServerOptions net{};
     // The request line (414), one header field line, the whole header block and the number of
     // fields (431): nginx's large_client_header_buffers (4 × 8 KiB) and no looser.
     std::size_t max_request_line = 8 * 1024;
@@ -75,7 +76,7 @@ struct Options {
     std::size_t max_requests_per_connection = 0;
     // An idle keep-alive connection holds no greenlet: it waits in the hub's epoll and gets a
     // greenlet again when its next request arrives (not with a net.spawn limit).
-    bool park_idle = true;
+    bool idle_without_greenlet = true;
     bool access_log = true;
     // The Server header (a field value: the Server's constructor throws std::invalid_argument
     // for one with CR, LF or another control character).
@@ -84,43 +85,45 @@ struct Options {
 
 class Server : public net::StreamServer {
 public:
-    Server(net::Address address, http::Handler handler, Options options = {});
+    Server(net::Address address, http::Handler handler, ServerOptions options = {});
     ~Server() override;
 
-    // Keep-alive connections parked between requests, holding no greenlet.
-    std::size_t idle_connections() const noexcept { return parked_.size(); }
+    // Keep-alive connections idle between requests, holding no greenlet.
+    std::size_t idle_connections() const noexcept { return idle_.size(); }
 
 private:
-    struct Parked {
+    struct IdleConnection {
         net::Socket sock;
         net::Address peer;
         std::size_t served;
         Clock::time_point since;
     };
     void serve(net::Socket& sock, const net::Address& peer, std::size_t served);
-    bool park(net::Socket& sock, const net::Address& peer, std::size_t served);
-    void resume(std::list<Parked>::iterator it);
+    bool hold_idle(net::Socket& sock, const net::Address& peer, std::size_t served);
+    void resume(std::list<IdleConnection>::iterator it);
     void open() override;
     void stop_accepting() noexcept override;
 
     http::Handler handler_;
-    Options options_;
-    std::list<Parked> parked_;  // oldest first
+    ServerOptions options_;
+    std::list<IdleConnection> idle_;  // oldest first
     // Connections a protocol took over, told when the server stops (WebSockets close with 1001).
     boost::intrusive::list<Upgrade> upgraded_;
     AnyGreenlet sweeper_;
 };
 
-// Serves the requests of one open connection as Server serves each it accepts (without parking
-// it while idle), until the connection closes or fails: the client's failures end it quietly.
+// Serves the requests of one open connection as Server serves each it accepts (without handing
+// it to a server while idle), until the connection closes or fails: the client's failures end it quietly.
 // Blocks the calling greenlet. For a transport of one's own, and for tests that script the
 // bytes of a connection; `peer` is what Request::remote_addr() says. Throws
 // std::invalid_argument for a server_name that is not a field value.
 void serve_connection(net::Stream& stream, const net::Address& peer, const Handler& handler,
-                      const Options& options = {});
+                      const ServerOptions& options = {});
 
-// An HTTP server on `threads` hubs (see gev::net::serve) until SIGINT or SIGTERM.
-void serve(const net::Address& address, const http::Handler& handler, Options options = {}, std::size_t threads = 1,
-           std::function<void(std::uint16_t port)> on_listening = {});
+// An HTTP server on `options.threads` hubs (see gev::net::serve) until SIGINT or SIGTERM:
+//
+//   gev::http::serve({"127.0.0.1", 8080}, std::ref(app), {.threads = 4, .server = {.max_body = 1 << 20}});
+using ServeOptions = net::BasicServeOptions<ServerOptions>;
+void serve(const net::Address& address, const http::Handler& handler, ServeOptions options = {});
 
 }  // namespace gev::http

@@ -15,12 +15,16 @@
 
 namespace gev::net {
 
-struct ServeOptions {
+// How serve runs: on how many hubs, with what options for each hub's server, and who is told
+// the port. http::serve takes the same shape with http::ServerOptions.
+template <class Server>
+struct BasicServeOptions {
     std::size_t threads = 1;
-    ServerOptions server;
+    Server server{};
     // Called on the main hub once every hub listens, with the port; e.g. to print it.
     std::function<void(std::uint16_t port)> on_listening;
 };
+using ServeOptions = BasicServeOptions<ServerOptions>;
 
 void serve(const Address& address, const StreamServer::Handler& handler, ServeOptions options = {});
 

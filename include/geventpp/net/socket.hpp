@@ -36,7 +36,7 @@
 #include <utility>
 
 namespace gev::detail {
-struct Watch;
+struct PolledFd;
 }
 
 namespace gev::net {
@@ -164,7 +164,7 @@ private:
     int fd_ = -1;
     bool stream_ = false;
     Seconds timeout_;
-    std::shared_ptr<gev::detail::Watch> watch_;
+    std::shared_ptr<gev::detail::PolledFd> watch_;
 };
 
 // gevent.socket.create_connection((host, port), timeout): resolves host, connects to the

@@ -14,14 +14,14 @@
 
 namespace gev::monitor {
 
-struct Options {
+struct MonitorOptions {
     std::chrono::milliseconds threshold{100};
     // Where reports go.
     int fd = 2;
 };
 
 // Starts the watchdog (or changes its options). Every hub running gev::run is watched.
-void start(Options options = {});
+void start(MonitorOptions options = {});
 // Stops the watchdog and waits for its thread.
 void stop();
 bool running();

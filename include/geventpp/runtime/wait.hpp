@@ -50,12 +50,12 @@ public:
 private:
     void on_ready(std::size_t index) noexcept;
 
-    struct Watch final : detail::Watcher {
+    struct Slot final : detail::ReadinessListener {
         IWait* owner = nullptr;
         void fire(std::size_t tag) noexcept override { owner->on_ready(tag); }
     };
     std::vector<Waitable> objects_;
-    std::vector<Watch> watches_;
+    std::vector<Slot> slots_;
     TimePoint deadline_;
     std::size_t yielded_ = 0;
     detail::Spinlock lock_;

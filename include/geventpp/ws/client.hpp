@@ -11,8 +11,8 @@
 // handshake is done, and is a cancellation point. `timeout` (default 30 s; Seconds{} for none)
 // bounds the whole of it — connecting, sending the upgrade, reading the answer — and throws
 // net::SocketTimeout "WebSocket handshake with host:port" when it passes; a gev::Timeout of the
-// caller's own fires as itself. A URL with a space or control byte, an Options::origin with a
-// control character or an Options::subprotocols entry that is not a token throws
+// caller's own fires as itself. A URL with a space or control byte, a WebSocketOptions::origin with a
+// control character or a WebSocketOptions::subprotocols entry that is not a token throws
 // std::invalid_argument before anything is sent; a URL that does not parse throws
 // http::ProtocolError. A refused or failed connection throws its net::SocketError, a server that
 // does not answer 101 throws HandshakeError with its status; a 101 that chooses a subprotocol
@@ -37,6 +37,6 @@ private:
     int status_;
 };
 
-std::shared_ptr<WebSocket> connect(std::string_view url, const Options& options = {}, Seconds timeout = 30.0);
+std::shared_ptr<WebSocket> connect(std::string_view url, const WebSocketOptions& options = {}, Seconds timeout = 30.0);
 
 }  // namespace gev::ws

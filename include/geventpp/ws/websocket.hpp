@@ -10,8 +10,8 @@
 // receive() returns the next whole message (fragments joined, pings answered with pongs on the
 // way) or nothing once the connection has closed: by the peer's close frame, by close(), or by
 // a failure, which closes with its code (1002 protocol error, 1007 invalid UTF-8 in text, 1009
-// message over Options::max_message) or 1006 when the TCP connection just ended; close_code()
-// says which. permessage-deflate (RFC 7692) is negotiated when enabled (Options) and offered.
+// message over WebSocketOptions::max_message) or 1006 when the TCP connection just ended; close_code()
+// says which. permessage-deflate (RFC 7692) is negotiated when enabled (WebSocketOptions) and offered.
 //
 // One greenlet may receive while others send: sends are serialised whole, a frame is never
 // interleaved with another (nor with the pong or close frame the receiver writes), and send()
@@ -23,7 +23,7 @@
 // send() of text that is not UTF-8, and close() with a code that may not be sent (1005, 1006,
 // 1015, outside 1000-4999) or a reason that is not UTF-8, throw std::invalid_argument before
 // anything is written. send() on a closed connection throws ConnectionClosed. A send that times out
-// (Options::send_timeout) may have written part of a frame, so it fails the connection (as Go's
+// (WebSocketOptions::send_timeout) may have written part of a frame, so it fails the connection (as Go's
 // write deadlines do) and throws net::SocketTimeout.
 #pragma once
 
@@ -80,7 +80,7 @@ struct Message {
     bool binary = false;
 };
 
-struct Options {
+struct WebSocketOptions {
     // A larger message fails the connection with 1009.
     std::size_t max_message = 16 * 1024 * 1024;
     // Offer (client) or accept when offered (server) permessage-deflate. Off by default, as in
@@ -126,7 +126,7 @@ public:
     void send_binary(std::string_view bytes);
     // A ping; the pong is consumed by whoever is in receive().
     void ping(std::string_view payload = {});
-    // Starts the closing handshake and waits (up to Options::close_timeout) for it to finish.
+    // Starts the closing handshake and waits (up to WebSocketOptions::close_timeout) for it to finish.
     // Closing a closed connection does nothing. A gev::Timeout of the caller's that fires first
     // raises as itself, the connection closed (1006).
     void close(std::uint16_t code = normal, std::string_view reason = {});
@@ -146,10 +146,10 @@ private:
 // gevent-websocket's `wsgi.websocket`: the request's connection as a WebSocket once the upgrade
 // is answered (101), or empty when it is not a WebSocket upgrade request (not a GET in HTTP/1.1
 // with Connection: upgrade and Upgrade: websocket). Throws http::HTTPError for a broken upgrade
-// (400 a missing or malformed key, 426 another version, 403 an origin refused by Options). A
+// (400 a missing or malformed key, 426 another version, 403 an origin refused by WebSocketOptions). A
 // WebSocket still open when the handler returns is closed (1000; 1011 if the handler threw),
 // and one open when the server stops is closed with 1001 (its receive() then returns nothing).
 // Built on http::Request::take_over; call it from the request's handler.
-std::shared_ptr<WebSocket> upgrade(http::Request& request, const Options& options = {});
+std::shared_ptr<WebSocket> upgrade(http::Request& request, const WebSocketOptions& options = {});
 
 }  // namespace gev::ws

@@ -74,15 +74,23 @@ public:
     void detach_group(Group& g) noexcept;
     static constexpr int link_always = 0, link_success = 1, link_failure = 2;
 
-    // Hub bookkeeping: the hub's list of live greenlets.
-    GreenletState* hub_prev = nullptr;
-    GreenletState* hub_next = nullptr;
-    // The stack the greenlet runs on, for overflow reports.
-    const void* stack_limit = nullptr;
-    std::size_t stack_size = 0;
-    // Sanitizer builds: ASan's fake stack while the greenlet is switched out; its TSan fiber.
-    void* asan_fake_stack = nullptr;
-    void* tsan_fiber = nullptr;
+    // The stack the greenlet runs on (set by its allocator as the fiber is made), for
+    // overflow reports, the stack reclaimer and the sanitizers; none until then.
+    struct Stack {
+        const void* limit = nullptr;  // the lowest byte, the guard page's
+        std::size_t size = 0;
+        void* tsan_fiber = nullptr;  // ThreadSanitizer builds: the greenlet's TSan fiber
+    };
+    const Stack& stack() const noexcept { return stack_; }
+    void set_stack(const Stack& s) noexcept { stack_ = s; }
+    // AddressSanitizer builds: where ASan keeps the greenlet's fake stack while it is switched
+    // out.
+    void** asan_fake_stack() noexcept { return &asan_fake_stack_; }
+
+    // The hub's intrusive list of its live greenlets, `head` its first.
+    void join_live(GreenletState*& head) noexcept;
+    void leave_live(GreenletState*& head) noexcept;
+    GreenletState* next_live() const noexcept { return live_next_; }
 
 protected:
     // Runs the user's function and stores its value.
@@ -123,6 +131,10 @@ private:
     std::vector<LinkEntry> links_;
     std::uint64_t next_link_ = 1;
     Group* group_ = nullptr;
+    GreenletState* live_prev_ = nullptr;
+    GreenletState* live_next_ = nullptr;
+    Stack stack_;
+    void* asan_fake_stack_ = nullptr;
 };
 
 }  // namespace gev::detail

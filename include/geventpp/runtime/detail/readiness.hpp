@@ -1,5 +1,5 @@
 // The "has it happened yet" core shared by Greenlet, Event and AsyncResult: a flag, the
-// greenlets waiting for it, and watchers (gev::wait/iwait) to tell when it is set.
+// greenlets waiting for it, and listeners (gev::wait/iwait) to tell when it is set.
 // Safe to use from any hub or thread.
 #pragma once
 
@@ -9,17 +9,17 @@ namespace gev::detail {
 
 // Told once when a Readiness it watches becomes ready. fire() must not block; it may run on
 // another thread, with the Readiness's lock held.
-class Watcher {
+class ReadinessListener {
 public:
     virtual void fire(std::size_t tag) noexcept = 0;
 
 protected:
-    ~Watcher() = default;
+    ~ReadinessListener() = default;
 
 private:
     friend class Readiness;
-    Watcher* next_ = nullptr;
-    Watcher* prev_ = nullptr;
+    ReadinessListener* next_ = nullptr;
+    ReadinessListener* prev_ = nullptr;
     std::size_t tag_ = 0;
     class Readiness* source_ = nullptr;
 };
@@ -35,8 +35,8 @@ public:
     bool wait_ready(TimePoint deadline);
 
     // Calls w.fire(tag) once when ready (at once if already ready). Returns true if it fired now.
-    bool watch(Watcher& w, std::size_t tag) noexcept;
-    void unwatch(Watcher& w) noexcept;
+    bool add_listener(ReadinessListener& w, std::size_t tag) noexcept;
+    void remove_listener(ReadinessListener& w) noexcept;
 
 protected:
     // Both take the lock_ held by `lk`.
@@ -47,7 +47,7 @@ protected:
 
 private:
     WaitList waiters_;
-    Watcher* watchers_ = nullptr;
+    ReadinessListener* listeners_ = nullptr;
     bool ready_ = false;
 };
 

@@ -11,7 +11,7 @@
 
 namespace gev::detail {
 
-class ParkedStacks {
+class StackReclaimer {
 public:
     // One parked greenlet; lives in the frame that parks.
     struct Entry : boost::intrusive::list_base_hook<> {
@@ -27,9 +27,9 @@ public:
     // What the switch uses below `low`: Boost's resume and the saved registers (~130 bytes).
     static constexpr std::size_t switch_reserve = 256;
 
-    explicit ParkedStacks(boost::asio::io_context& io) : timer_(io) {}
-    ParkedStacks(const ParkedStacks&) = delete;
-    ParkedStacks& operator=(const ParkedStacks&) = delete;
+    explicit StackReclaimer(boost::asio::io_context& io) : timer_(io) {}
+    StackReclaimer(const StackReclaimer&) = delete;
+    StackReclaimer& operator=(const StackReclaimer&) = delete;
 
     // The greenlet whose stack holds `e` parks / woke up. Parked greenlets are kept in the
     // order they parked, so a look stops at the first one that parked recently.

@@ -1,4 +1,4 @@
-#include "detail/parked_stacks.hpp"
+#include "detail/stack_reclaimer.hpp"
 
 #include <sys/mman.h>
 
@@ -8,14 +8,14 @@
 
 namespace gev::detail {
 
-void ParkedStacks::add(Entry& e) noexcept {
+void StackReclaimer::add(Entry& e) noexcept {
     e.round = round_;
     parked_.push_back(e);
     switching_ = &e;
     if (!scheduled_) schedule();
 }
 
-void ParkedStacks::look() noexcept {
+void StackReclaimer::look() noexcept {
     ++round_;
     const std::uintptr_t page = StackPool::page_size();
     // Parked before the previous look: parked for at least a whole period.
@@ -30,7 +30,7 @@ void ParkedStacks::look() noexcept {
     if (!parked_.empty()) schedule();
 }
 
-void ParkedStacks::schedule() noexcept {
+void StackReclaimer::schedule() noexcept {
     scheduled_ = true;
     timer_.expires_after(period);
     timer_.async_wait([this](const boost::system::error_code& ec) {
