@@ -38,8 +38,9 @@ bool ResponseReader::got_some() const noexcept {
 }
 
 bool ResponseReader::reusable() const noexcept {
-    // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing: close after it.
-    const bool framing_ok = parser_->get().version() >= 11 || !parser_->chunked();
+    // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing: close after it. A body
+    // that ended with the connection (§6.3 rule 4 and 8) leaves nothing to reuse.
+    const bool framing_ok = (parser_->get().version() >= 11 || !parser_->chunked()) && !parser_->need_eof();
     return parser_->is_done() && parser_->get().keep_alive() && framing_ok && buffer_.size() == 0 && status() != 101;
 }
 
