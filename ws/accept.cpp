@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../http/detail/field_syntax.hpp"
+#include "detail/deflate_params.hpp"
 #include "detail/impl.hpp"
 
 namespace gev::ws {
@@ -23,8 +24,6 @@ namespace bhttp = boost::beast::http;
 namespace bws = boost::beast::websocket;
 
 namespace {
-
-using http::detail::trim_ows;
 
 // gorilla's checkSameOrigin: a request without Origin (not from a browser) passes; otherwise
 // the Origin's host[:port] must be the Host header's. "null" and other opaque origins fail.
@@ -42,45 +41,13 @@ bool is_websocket_key(std::string_view key) {
            key.substr(0, 22).find_first_not_of(alphabet) == std::string_view::npos;
 }
 
-// One permessage-deflate offer's parameters, when they are all ones RFC 7692 §7.1 defines, each
-// once, with valid values; nothing otherwise (§5: such an offer is declined).
-struct DeflateOffer {
-    int server_max_window_bits = 0;  // 0: not asked
-};
-
-std::optional<DeflateOffer> read_deflate_offer(std::string_view offer) {
-    const auto semi = offer.find(';');
-    if (!boost::beast::iequals(trim_ows(offer.substr(0, semi)), "permessage-deflate")) return std::nullopt;
-    DeflateOffer out;
-    std::vector<std::string> seen;
-    for (auto rest = semi == std::string_view::npos ? std::string_view{} : offer.substr(semi + 1); !rest.empty();) {
-        const auto next = rest.find(';');
-        const auto param = trim_ows(rest.substr(0, next));
-        rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
-        const auto eq = param.find('=');
-        const std::string name(trim_ows(param.substr(0, eq)));
-        auto value = eq == std::string_view::npos ? std::string_view{} : trim_ows(param.substr(eq + 1));
-        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-        if (std::find(seen.begin(), seen.end(), name) != seen.end()) return std::nullopt;
-        seen.push_back(name);
-        const auto bits = [](std::string_view v) {
-            return v.size() == 1 && v[0] >= '8' && v[0] <= '9'                  ? v[0] - '0'
-                   : v.size() == 2 && v[0] == '1' && v[1] >= '0' && v[1] <= '5' ? 10 + v[1] - '0'
-                                                                                : 0;
-        };
-        if (name == "server_no_context_takeover" || name == "client_no_context_takeover") {
-            if (eq != std::string_view::npos) return std::nullopt;
-        } else if (name == "server_max_window_bits") {
-            // zlib has no 8-bit window: Beast would answer 9, larger than offered (§7.1.2.1).
-            out.server_max_window_bits = bits(value);
-            if (out.server_max_window_bits < 9) return std::nullopt;
-        } else if (name == "client_max_window_bits") {
-            if (eq != std::string_view::npos && bits(value) == 0) return std::nullopt;
-        } else {
-            return std::nullopt;
-        }
-    }
-    return out;
+// The parameters of a permessage-deflate offer we accept as it is; nothing for one §5 has us
+// decline, or one asking a window zlib cannot give: Beast would answer server_max_window_bits=9,
+// larger than offered (§7.1.2.1).
+std::optional<detail::DeflateParams> read_deflate_offer(std::string_view offer) {
+    auto params = detail::parse_deflate(offer, false);
+    if (params && params->server_max_window_bits == 8) return std::nullopt;
+    return params;
 }
 
 bool has_token(std::string_view list, std::string_view token) {
@@ -134,7 +101,7 @@ std::shared_ptr<WebSocket> upgrade(http::Request& request, const WebSocketOption
     bhttp::request<bhttp::empty_body> req(bhttp::verb::get, request.target(), request.version());
     // Beast sees only the first permessage-deflate offer we can accept as it is: it would take
     // the first offer of any kind and drop the parameters it does not know.
-    std::optional<DeflateOffer> chosen_deflate;
+    std::optional<detail::DeflateParams> chosen_deflate;
     for (const auto& f : request.headers()) {
         if (f.name() != bhttp::field::sec_websocket_extensions) {
             req.insert(f.name_string(), f.value());

@@ -6,10 +6,12 @@
 #include <geventpp/net/socket_stream.hpp>
 #include <geventpp/runtime/timeout.hpp>
 #include <geventpp/ws/client.hpp>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
 #include "../http/detail/field_syntax.hpp"
+#include "detail/deflate_params.hpp"
 #include "detail/impl.hpp"
 
 namespace gev::ws {
@@ -46,6 +48,28 @@ std::string basic_credentials(std::string_view userinfo) {
     std::string out(b64::encoded_size(plain.size()), '\0');
     out.resize(b64::encode(out.data(), plain.data(), plain.size()));
     return "Basic " + out;
+}
+
+// Why the client must fail a 101 whose Sec-WebSocket-Extensions is `answer` (RFC 6455 §9.1: only
+// what was offered; RFC 7692 §5: one permessage-deflate, parameters valid in a response, a
+// configuration we can run), or "" when it may go on. Beast would take any of it.
+std::string answer_error(std::string_view answer, const WebSocketOptions& options) {
+    if (answer.empty()) return {};
+    const std::string quoted = "'" + http::detail::printable(answer, 80) + "'";
+    if (!options.permessage_deflate) return "the server accepted the extension " + quoted + ", which was not offered";
+    int elements = 0;
+    std::optional<detail::DeflateParams> params;
+    http::detail::for_each_list_element(answer, [&](std::string_view element) {
+        ++elements;
+        params = detail::parse_deflate(element, true);
+    });
+    if (elements != 1)
+        return "the server accepted " + std::to_string(elements) + " extensions (" + quoted + "), one was offered";
+    if (!params) return "the server's extension answer " + quoted + " is not a valid permessage-deflate response";
+    // zlib compresses with 9 bits at the least: an 8-bit window for our messages cannot be kept.
+    if (params->client_max_window_bits == 8)
+        return "the server asked for client_max_window_bits=8, which zlib cannot keep";
+    return {};
 }
 
 }  // namespace
@@ -96,10 +120,8 @@ std::shared_ptr<WebSocket> connect(std::string_view url, const WebSocketOptions&
             throw HandshakeError(101, "WebSocket handshake with " + peer + ": the server chose the subprotocol '" +
                                           http::detail::printable(chosen, 80) + "', which was not offered");
         }
-        const std::string_view extensions = res[bhttp::field::sec_websocket_extensions];
-        if (!extensions.empty() && !options.permessage_deflate) {
-            throw HandshakeError(101, "WebSocket handshake with " + peer + ": the server accepted the extension '" +
-                                          http::detail::printable(extensions, 80) + "', which was not offered");
+        if (const auto why = answer_error(res[bhttp::field::sec_websocket_extensions], options); !why.empty()) {
+            throw HandshakeError(101, "WebSocket handshake with " + peer + ": " + why);
         }
         impl->subprotocol = std::string(chosen);
         return std::make_shared<WebSocket>(std::move(impl));

@@ -28,8 +28,14 @@ JUSTIFIED = {}
 
 TIMEOUT = 2.0         # each wait for the server
 FAIL_WAIT = 1.5       # how long a case waits for the server to fail the connection
-MAX_MESSAGE = 16 * 1024 * 1024  # gev::ws::Options::max_message, /echo keeps the default
+MAX_MESSAGE = 16 * 1024 * 1024  # gev::ws::WebSocketOptions::max_message, /echo keeps the default
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+# The role this runner plays: the client (its frames masked) against the server under test.
+# tests/ws/autobahn_client_test.py runs the same cases as the server against our client, and
+# sets these to False and "client".
+MASKED = True
+PEER = "server"
 
 OK, NON_STRICT, FAILED = "OK", "NON-STRICT", "FAILED"
 RANK = {OK: 0, NON_STRICT: 1, FAILED: 2}
@@ -55,9 +61,11 @@ def show(data, n=40):
     return short(data, n // 2)
 
 
-def frame(op, payload=b"", fin=True, rsv=0, masked=True, length=None, log=None):
-    """One frame as bytes. `length` forces the length encoding: 7, 16 or 64 (bits)."""
+def frame(op, payload=b"", fin=True, rsv=0, wrong_mask=False, length=None, log=None):
+    """One frame as bytes, masked as our role's must be (or, with wrong_mask, as it must not be).
+    `length` forces the length encoding: 7, 16 or 64 (bits)."""
     payload = bytes(payload)
+    masked = MASKED != wrong_mask
     b0 = (0x80 if fin else 0) | (rsv << 4) | op
     n = len(payload)
     m = 0x80 if masked else 0
@@ -207,17 +215,7 @@ class Conn:
     """One WebSocket client connection; everything received lands in self.events."""
 
     def __init__(self, offer=None, path="/echo", check_pmd=True):
-        self.sock = socket.create_connection(("127.0.0.1", PORT), timeout=TIMEOUT)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = bytearray()
-        self.log = []          # what we sent, readable
-        self.events = []       # what came back
-        self.violations = []   # the server broke RFC 6455/7692 in what it sent
-        self.close_sent = self.close_got = self.eof = False
-        self.partial = None    # (opcode, compressed, [payloads]) of a fragmented message
-        self.pmd = None
-        self.deflater = self.inflater = None
-        self.offer = offer
+        self.start(socket.create_connection(("127.0.0.1", PORT), timeout=TIMEOUT), offer)
         key = base64.b64encode(os.urandom(16)).decode()
         req = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{PORT}\r\nUpgrade: websocket\r\n"
                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n")
@@ -247,6 +245,19 @@ class Conn:
             self.violations.append(f"Sec-WebSocket-Accept {self.headers.get('sec-websocket-accept')}, not {accept}")
         if self.extensions:
             self.negotiate(check_pmd)
+
+    def start(self, sock, offer):
+        self.sock = sock
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = bytearray()
+        self.log = []          # what we sent, readable
+        self.events = []       # what came back
+        self.violations = []   # the peer broke RFC 6455/7692 in what it sent
+        self.close_sent = self.close_got = self.eof = False
+        self.partial = None    # (opcode, compressed, [payloads]) of a fragmented message
+        self.pmd = None
+        self.deflater = self.inflater = None
+        self.offer = offer
 
     def negotiate(self, check):
         elements = parse_extensions(self.extensions)
@@ -285,10 +296,10 @@ class Conn:
         return frame(op, payload, log=self.log, **kw)
 
     def send(self, data, chop=None, delay=0.0):
-        """Raw bytes, optionally in `chop`-byte writes `delay` s apart. Nothing once the server
-        closed: a real client stops there too."""
+        """Raw bytes, optionally in `chop`-byte writes `delay` s apart. Nothing once the peer
+        closed: a real endpoint stops there too."""
         if self.close_got or self.eof:
-            self.log.append(f"(not sent, the server had closed: {short(data, 8)})")
+            self.log.append(f"(not sent, the {PEER} had closed: {short(data, 8)})")
             return
         if chop:
             self.log.append(f"(the last frame(s) written in {chop}-byte chops{f', {delay} s apart' if delay else ''})")
@@ -354,12 +365,14 @@ class Conn:
         elif n == 127:
             self.fill(10)
             n, off = struct.unpack_from("!Q", self.buf, 2)[0], 10
-        if b1 & 0x80:
+        masked = bool(b1 & 0x80)
+        if masked:
             off += 4
         self.fill(off + n)
         payload = bytes(self.buf[off:off + n])
-        if b1 & 0x80:
-            self.violations.append("the server masked a frame")
+        if masked == MASKED:  # RFC 6455 5.1: a client masks every frame, a server none
+            self.violations.append(f"the {PEER} {'masked' if masked else 'did not mask'} a frame")
+        if masked:
             payload = mask(bytes(self.buf[off - 4:off]), payload)
         del self.buf[:off + n]
         return bool(b0 & 0x80), (b0 >> 4) & 7, b0 & 0x0F, payload
@@ -386,7 +399,7 @@ class Conn:
     def handle(self, fin, rsv, op, payload):
         v = self.violations
         if self.close_got:
-            v.append(f"a frame (opcode {op}) after the server's close frame")
+            v.append(f"a frame (opcode {op}) after the {PEER}'s close frame")
         if op >= 8:
             if not fin or len(payload) > 125 or rsv:
                 v.append(f"bad control frame: opcode {op} fin {fin} rsv {rsv} length {len(payload)}")
@@ -443,13 +456,13 @@ class Conn:
                 try:
                     data = self.inflater.decompress(data)
                 except zlib.error as e:
-                    v.append(f"the server's compressed message does not inflate (window "
+                    v.append(f"the {PEER}'s compressed message does not inflate (window "
                              f"{self.inflater.bits}, no_context {self.inflater.no_context}): {e}")
             if op == TEXT:
                 try:
                     data.decode()
                 except UnicodeDecodeError:
-                    v.append("the server sent a text message that is not UTF-8")
+                    v.append(f"the {PEER} sent a text message that is not UTF-8")
             self.events.append(("text" if op == TEXT else "binary", data))
 
     def shut(self):
@@ -501,7 +514,7 @@ def judge(c, expect, alt=None, close_ok=(1000,), close_ns=(), fail=False):
     if not closes:
         if fail and c.eof:
             return worst(outcome, NON_STRICT), "dropped TCP without a close frame"
-        return FAILED, ("server did not fail the connection" if fail else "no close frame in answer to ours")
+        return FAILED, (f"{PEER} did not fail the connection" if fail else "no close frame in answer to ours")
     code = closes[0][1]
     if code in close_ok:
         pass
@@ -512,7 +525,7 @@ def judge(c, expect, alt=None, close_ok=(1000,), close_ns=(), fail=False):
         return FAILED, f"close code {code}, expected {' or '.join(map(str, close_ok))}"
     if not c.eof:
         outcome = worst(outcome, NON_STRICT)
-        notes.append("server did not close TCP after the closing handshake")
+        notes.append(f"{PEER} did not close TCP after the closing handshake")
     return outcome, "; ".join(notes)
 
 
@@ -981,9 +994,10 @@ def group10():
     p = text_payload(65536)
     echo_case("10.1.1", "text of 65536 bytes in 1300-byte fragments", lambda c: c.message(p, frag=1300),
               expect=[("text", p)])
-    echo_case("10.2.1", "ours: unmasked text frame from the client: fail (RFC 6455 5.1)",
-              lambda c: c.sendf(TEXT, b"Hello", masked=False), fail=(1002,))
-    echo_case("10.2.2", "ours: unmasked close frame", lambda c: c.sendf(CLOSE, b"\x03\xe8", masked=False), fail=(1002,))
+    echo_case("10.2.1", "ours: text frame masked wrongly for its sender (a client's unmasked, a server's "
+              "masked): fail (RFC 6455 5.1)", lambda c: c.sendf(TEXT, b"Hello", wrong_mask=True), fail=(1002,))
+    echo_case("10.2.2", "ours: close frame masked wrongly for its sender",
+              lambda c: c.sendf(CLOSE, b"\x03\xe8", wrong_mask=True), fail=(1002,))
     echo_case("10.2.3", "ours: 5-byte text with a 16-bit length (not minimal, RFC 6455 5.2)",
               lambda c: c.sendf(TEXT, b"Hello", length=16), fail=((1002,), ()),
               expect=[], alt=[[("text", b"Hello")]])
@@ -1054,8 +1068,18 @@ def long_range(n):
     return ((block + b"|") * (n // 3001 + 1))[:n]
 
 
-def group12():
-    offer = "permessage-deflate; client_max_window_bits"
+def long_range_roundtrips(c):
+    """3 messages whose repeats are farther apart than windows of 2^9..2^11 reach: an endpoint
+    that compresses with a larger window than agreed sends what does not inflate."""
+    for j in range(3):
+        data = long_range(20000 + j)
+        c.expected.append(("text", data))
+        c.message(data)
+        c.pump(until=lambda: len(c.apps()) > j)
+
+
+def group12(offer="permessage-deflate; client_max_window_bits"):
+    """`offer`: what the client offers (here), or what the server answers (in the mirror)."""
     sizes = [16, 64, 256, 1024, 4096, 8192, 16384, 32768, 65536, 131072]
     for i, n in enumerate(sizes, 1):
         pmd_case(f"12.1.{i}", f"10 compressed text messages of {n} bytes", offer, pmd_roundtrips(10, n, False))
@@ -1135,15 +1159,8 @@ def group13():
     # Ours: each window size, with repeats farther apart than the small windows reach.
     for i, bits in enumerate(range(9, 16), 1):
         offer = f"permessage-deflate; server_max_window_bits={bits}"
-
-        def steps(c):
-            for j in range(3):
-                data = long_range(20000 + j)
-                c.expected.append(("text", data))
-                c.message(data)
-                c.pump(until=lambda: len(c.apps()) > j)
         pmd_case(f"13.8.{i}", f"ours: offer server_max_window_bits={bits}: answer <= {bits}, the server's "
-                 "messages inflate with that window", offer, steps)
+                 "messages inflate with that window", offer, long_range_roundtrips)
     for i, bits in enumerate(range(9, 16), 1):
         offer = f"permessage-deflate; client_max_window_bits={bits}"
         pmd_case(f"13.9.{i}", f"ours: offer client_max_window_bits={bits}", offer, pmd_roundtrips(5, 20000, False))
@@ -1204,38 +1221,56 @@ def start_server():
     return proc, int(line.split(":")[2].split("/")[0])
 
 
+def selected():
+    """The registered cases that the command line asks for."""
+    return [c for c in CASES if not ONLY or any(c[0] == p or c[0].startswith(p + ".") for p in ONLY)]
+
+
+def run_cases(cases, peer, name):
+    """Runs each case in turn while the peer process lives: [(id, desc, outcome, note, conns, s)]."""
+    results = []
+    for cid, desc, run in cases:
+        started = time.monotonic()
+        try:
+            outcome, note, conns = run()
+        except Exception as e:  # noqa: BLE001 — a case that broke is a FAILED case
+            outcome, note, conns = FAILED, f"{type(e).__name__}: {e}", []
+        results.append((cid, desc, outcome, note, conns, time.monotonic() - started))
+        if peer.poll() is not None:
+            results.append((name, name, FAILED, f"exited with {peer.returncode}", [], 0))
+            break
+    return results
+
+
+def output_of(proc):
+    """Stops the process (if it still runs) and returns what it printed."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        out, _ = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out
+
+
 def main():
     global PORT
     for g in (group1, group2, group3, group4, group5, group6, group7, group9, group10, group12, group13):
         g()
-    cases = [c for c in CASES if not ONLY or any(c[0] == p or c[0].startswith(p + ".") for p in ONLY)]
     server, PORT = start_server()
-    results = []
     t0 = time.monotonic()
     try:
-        for cid, desc, run in cases:
-            started = time.monotonic()
-            try:
-                outcome, note, conns = run()
-            except Exception as e:  # noqa: BLE001 — a case that broke is a FAILED case
-                outcome, note, conns = FAILED, f"{type(e).__name__}: {e}", []
-            results.append((cid, desc, outcome, note, conns, time.monotonic() - started))
-            if server.poll() is not None:
-                results.append(("server", "async_primer", FAILED, f"exited with {server.returncode}", [], 0))
-                break
+        results = run_cases(selected(), server, "async_primer")
     finally:
-        server.terminate()
-        try:
-            out, _ = server.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            out, _ = server.communicate()
-    report(results, time.monotonic() - t0, out)
+        out = output_of(server)
+    report(results, time.monotonic() - t0, "async_primer", out)
     bad = [r for r in results if r[2] == FAILED and r[0] not in JUSTIFIED]
     return 1 if bad else 0
 
 
-def report(results, elapsed, server_output):
+def report(results, elapsed, peer_name, peer_output, justified=None):
+    justified = JUSTIFIED if justified is None else justified
     groups = {}
     for cid, _, outcome, *_ in results:
         g = groups.setdefault(cid.split(".")[0], {OK: 0, NON_STRICT: 0, FAILED: 0})
@@ -1251,15 +1286,15 @@ def report(results, elapsed, server_output):
     for cid, desc, outcome, note, conns, took in results:
         if outcome == OK and not VERBOSE:
             continue
-        tag = outcome + (" (justified: " + JUSTIFIED[cid] + ")" if cid in JUSTIFIED else "")
+        tag = outcome + (" (justified: " + justified[cid] + ")" if cid in justified else "")
         print(f"\n{tag} {cid}: {desc}\n  {note}")
         if outcome == FAILED or VERBOSE:
             for c in conns:
                 print("  sent:     " + "\n            ".join(c.log[:12]) + ("\n            ..." if len(c.log) > 12 else ""))
                 print(f"  response: {c.status_line}" + (f"; Sec-WebSocket-Extensions: {c.extensions}" if c.extensions else ""))
                 print(f"  got:      {describe(c.events)[:600]}")
-    if server_output.strip():
-        print("\nasync_primer said:\n" + server_output[-2000:])
+    if peer_output.strip():
+        print(f"\n{peer_name} said:\n" + peer_output[-2000:])
 
 
 if __name__ == "__main__":

@@ -16,8 +16,9 @@
 // std::invalid_argument before anything is sent; a URL that does not parse throws
 // http::ProtocolError. A refused or failed connection throws its net::SocketError, a server that
 // does not answer 101 throws HandshakeError with its status; a 101 that chooses a subprotocol
-// or an extension the client did not offer throws HandshakeError (status 101): RFC 6455 §4.1
-// has the client fail such a connection.
+// or an extension the client did not offer, or answers permessage-deflate with parameters a
+// response may not carry, throws HandshakeError (status 101): RFC 6455 §4.1 and RFC 7692 §5
+// have the client fail such a connection.
 #pragma once
 
 #include <geventpp/runtime/seconds.hpp>
