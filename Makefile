@@ -28,7 +28,8 @@ BENCH_PACKAGES = nginx-light golang-go python3-gevent python3-bottle python3-gev
                  golang-github-gorilla-websocket-dev node-ws
 PACKAGES = meson ninja-build pkg-config g++ libboost1.81-dev libboost-fiber1.81-dev \
            libboost-context1.81-dev doctest-dev nlohmann-json3-dev python3 strace curl apache2-utils httperf wrk \
-           python3-websockets chromium libhiredis-dev redis-server clang libclang-rt-14-dev locales
+           python3-websockets chromium libhiredis-dev redis-server clang libclang-rt-14-dev locales \
+           libssl-dev openssl
 
 .PHONY: demo test test-release test-sanitize test-tsan fuzz bench deps bench-deps install-missing build
 

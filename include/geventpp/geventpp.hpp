@@ -17,6 +17,7 @@
 #include <geventpp/net/resolve.hpp>
 #include <geventpp/net/serve.hpp>
 #include <geventpp/net/socket.hpp>
+#include <geventpp/net/ssl.hpp>
 #include <geventpp/net/stream_server.hpp>
 #include <geventpp/runtime/async_result.hpp>
 #include <geventpp/runtime/error.hpp>

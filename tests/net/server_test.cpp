@@ -51,7 +51,7 @@ TEST_CASE("stream_server_handles_each_connection_in_its_own_greenlet") {
 TEST_CASE("a_handler_exception_ends_only_its_connection") {
     CaptureStderr err;
     gev::run([] {
-        gev::net::StreamServer server(Address("127.0.0.1", 0), [](Socket& s, const Address& a) {
+        gev::net::StreamServer server(Address("127.0.0.1", 0), [](Socket& s, const Address&) {
             if (s.recv(10) == "boom") throw std::runtime_error("handler failed");
             s.sendall("fine");
         });

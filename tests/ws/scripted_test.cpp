@@ -74,7 +74,7 @@ TEST_CASE("a_ping_between_fragments_gets_its_pong_at_once_and_the_fragments_make
 }
 
 TEST_CASE("a_protocol_error_fails_the_connection_with_1002") {  // W12, W13, W16, W17, W18
-    for (const std::string bad : {
+    for (const std::string& bad : {
              frame(0xc1, "rsv1 without an extension"),
              frame(0x83, "reserved opcode"),
              frame(0x81, "unmasked from a client", false),
