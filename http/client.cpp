@@ -4,10 +4,10 @@
 #include <geventpp/http/client.hpp>
 #include <geventpp/http/request.hpp>
 #include <geventpp/net/error.hpp>
-#include <geventpp/net/socket_stream.hpp>
 #include <geventpp/runtime/timeout.hpp>
 #include <sstream>
 
+#include "detail/dial.hpp"
 #include "detail/field_syntax.hpp"
 #include "detail/response_reader.hpp"
 
@@ -22,11 +22,16 @@ std::string_view ClientResponse::header(std::string_view name) const {
 
 namespace {
 
-// host:port, always with the port: the pool key, and the peer that error messages name.
+// host:port, always with the port: the peer that error messages name.
 std::string peer(const Url& u) {
     Url with_port = u;
-    with_port.port = 80;  // authority() leaves it out; added below in every case
+    with_port.port = u.default_port();  // authority() leaves it out; added below in every case
     return with_port.authority() + ":" + std::to_string(u.port);
+}
+
+// The pool's key: a plain and a TLS connection to one host:port are not interchangeable.
+std::string pool_key(const Url& u) {
+    return u.scheme + "://" + peer(u);
 }
 
 std::string seconds_text(Seconds s) {
@@ -96,23 +101,35 @@ void send(net::Stream& stream, bhttp::request<bhttp::string_body>& req, const Ur
 
 }  // namespace
 
-net::Socket Session::connect(const Url& u, bool& reused) {
-    auto it = idle_.find(peer(u));
+const net::ssl::SSLContext& Session::tls_context() const {
+    if (options_.ssl_context) return *options_.ssl_context;
+    return options_.verify ? detail::default_client_context() : detail::unverified_client_context();
+}
+
+std::unique_ptr<net::Stream> Session::connect(const Url& u, bool& reused) {
+    const auto key = pool_key(u);
+    auto it = idle_.find(key);
     if (it != idle_.end() && !it->second.empty()) {
-        net::Socket s = std::move(it->second.back());
+        auto s = std::move(it->second.back());
         it->second.pop_back();
         reused = true;
         return s;
     }
     reused = false;
-    net::Socket s = net::create_connection(u.host, u.port, options_.timeout);
-    s.settimeout({});  // the exchange's deadline (a gev::Timeout) bounds every call
-    return s;
+    if (u.scheme != "https") return detail::dial(u, tls_context(), options_.timeout);
+    const auto resume = tls_sessions_.find(key);
+    return detail::dial(u, tls_context(), options_.timeout,
+                        resume == tls_sessions_.end() ? net::ssl::SSLSession{} : resume->second);
 }
 
-void Session::give_back(const Url& u, net::Socket sock) {
-    auto& idle = idle_[peer(u)];
-    if (idle.size() < options_.max_idle_per_host) idle.push_back(std::move(sock));
+void Session::give_back(const Url& u, std::unique_ptr<net::Stream> stream) {
+    const auto key = pool_key(u);
+    // The TLS session to resume next time (a TLS 1.3 ticket has come with the response).
+    if (auto* tls = dynamic_cast<net::ssl::SSLSocket*>(stream.get())) {
+        if (auto session = tls->session()) tls_sessions_[key] = std::move(session);
+    }
+    auto& idle = idle_[key];
+    if (idle.size() < options_.max_idle_per_host) idle.push_back(std::move(stream));
 }
 
 std::size_t Session::idle_connections() const noexcept {
@@ -130,11 +147,11 @@ ClientResponse Session::request(std::string_view method, std::string_view url, s
     try {
         for (int attempt = 0;; ++attempt) {
             bool reused = false;
-            net::SocketStream stream(connect(u, reused));
-            detail::ResponseReader reader(stream, peer(u), limits, method == "HEAD");
+            auto stream = connect(u, reused);
+            detail::ResponseReader reader(*stream, peer(u), limits, method == "HEAD");
             ClientResponse out;
             try {
-                send(stream, req, u);
+                send(*stream, req, u);
                 reader.read_header();
                 out.body = reader.read_body();
             } catch (const net::SocketTimeout&) {
@@ -148,7 +165,7 @@ ClientResponse Session::request(std::string_view method, std::string_view url, s
             }
             out.status = reader.status();
             out.headers = reader.header();
-            if (reader.reusable()) give_back(u, std::move(stream.socket()));
+            if (reader.reusable()) give_back(u, std::move(stream));
             return out;
         }
     } catch (const Timeout::Expired& e) {
@@ -163,15 +180,15 @@ ClientResponse Session::post(std::string_view url, std::string body, std::string
 }
 
 struct ClientStream::State {
-    State(net::Socket s, const Url& u, const detail::ResponseLimits& limits, bool head, std::string exchange,
-          Seconds timeout, TimePoint deadline)
+    State(std::unique_ptr<net::Stream> s, const Url& u, const detail::ResponseLimits& limits, bool head,
+          std::string exchange, Seconds timeout, TimePoint deadline)
         : stream(std::move(s)),
-          reader(stream, peer(u), limits, head),
+          reader(*stream, peer(u), limits, head),
           exchange(std::move(exchange)),
           timeout(timeout),
           deadline(deadline) {}
 
-    net::SocketStream stream;
+    std::unique_ptr<net::Stream> stream;
     detail::ResponseReader reader;
     std::string exchange;  // "HTTP GET host:port", for the timeout's message
     Seconds timeout;
@@ -186,11 +203,9 @@ ClientStream Session::open(std::string_view method, std::string_view url, std::s
     const TimePoint deadline = options_.timeout.deadline();
     Timeout t(options_.timeout);
     try {
-        net::Socket sock = net::create_connection(u.host, u.port, options_.timeout);
-        sock.settimeout({});
-        auto state = std::make_unique<ClientStream::State>(std::move(sock), u, limits, method == "HEAD", exchange,
-                                                           options_.timeout, deadline);
-        send(state->stream, req, u);
+        auto state = std::make_unique<ClientStream::State>(detail::dial(u, tls_context(), options_.timeout), u, limits,
+                                                           method == "HEAD", exchange, options_.timeout, deadline);
+        send(*state->stream, req, u);
         state->reader.read_header();
         return ClientStream(std::move(state));
     } catch (const Timeout::Expired& e) {

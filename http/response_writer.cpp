@@ -197,10 +197,11 @@ std::pair<int, std::size_t> ResponseWriter::respond_whole(Response& r, std::stri
     return {status, send_body ? body.size() : 0};
 }
 
-std::optional<std::size_t> ResponseWriter::refuse(int status) {
+std::optional<std::size_t> ResponseWriter::refuse(int status, std::string_view body) {
     c_.keep_alive = false;
     static const bhttp::fields none;
-    const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
+    const std::string_view reason =
+        body.empty() ? std::string_view(bhttp::obsolete_reason(static_cast<bhttp::status>(status))) : body;
     const auto head = put_head(status, none, Framing::length, reason.size(), "text/plain; charset=utf-8");
     const std::array<boost::asio::const_buffer, 2> out{boost::asio::buffer(head.data(), head.size()),
                                                        boost::asio::buffer(reason.data(), reason.size())};

@@ -1,10 +1,13 @@
+#include <cstdio>
 #include <geventpp/http/server.hpp>
 #include <geventpp/net/serve.hpp>
 #include <geventpp/net/socket_stream.hpp>
+#include <geventpp/net/ssl_socket.hpp>
 #include <geventpp/runtime/sleep.hpp>
 
 #include "detail/connection.hpp"
 #include "detail/field_syntax.hpp"
+#include "detail/response_writer.hpp"
 
 namespace gev::http {
 
@@ -25,12 +28,34 @@ Server::~Server() {
 }
 
 void Server::serve(net::Socket& sock, const net::Address& peer, std::size_t served) {
+    if (options_.ssl_context) return serve_tls(sock, peer);
     net::SocketStream stream(std::move(sock));
     Connection::IdleHandOff hand_off;
     if (options_.idle_without_greenlet) {
         hand_off = [this, &stream, &peer](std::size_t n) { return hold_idle(stream.socket(), peer, n); };
     }
     Connection(stream, peer, handler_, options_, served, std::move(hand_off), upgraded_).run();
+}
+
+void Server::serve_tls(net::Socket& sock, const net::Address& peer) {
+    auto tls = options_.ssl_context->wrap_socket(std::move(sock), true, {}, false);
+    tls.settimeout(options_.handshake_timeout);
+    try {
+        tls.do_handshake();
+    } catch (const net::SocketError& e) {
+        if (options_.access_log) std::fprintf(stderr, "geventpp: %s\n", e.what());
+        const auto* refused = dynamic_cast<const net::ssl::SSLError*>(&e);
+        if (refused && refused->reason() == "http request") {
+            // nginx's answer to plain HTTP on an HTTPS port, in plain HTTP.
+            net::SocketStream plain(std::move(tls.socket()));
+            detail::ConnectionState state(plain, peer, options_);
+            detail::ResponseWriter(state).refuse(400, "The plain HTTP request was sent to HTTPS port\n");
+            plain.shutdown_and_drain(1.0, 64 * 1024);
+        }
+        return;
+    }
+    tls.settimeout({});
+    Connection(tls, peer, handler_, options_, 0, {}, upgraded_).run();
 }
 
 bool Server::hold_idle(net::Socket& sock, const net::Address& peer, std::size_t served) {

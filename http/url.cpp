@@ -1,4 +1,4 @@
-// Url::parse: http URLs split as RFC 3986 and WHATWG split them, refusing what they refuse, so
+// Url::parse: http and https URLs split as RFC 3986 and WHATWG split them, refusing what they refuse, so
 // that the host a caller checks (an allow-list on Url::parse(url).host) is the host we connect
 // to, and so that nothing from the URL can end the request line.
 #include <geventpp/http/client.hpp>
@@ -38,16 +38,18 @@ Url Url::parse(std::string_view url) {
         }
     }
     const auto colon = url.find(':');
-    const std::string_view scheme = url.substr(0, colon);
-    if (colon == std::string_view::npos || scheme.size() != 4 || lower(scheme[0]) != 'h' || lower(scheme[1]) != 't' ||
-        lower(scheme[2]) != 't' || lower(scheme[3]) != 'p') {
-        throw ProtocolError("only http:// URLs are supported (no TLS here): '" + detail::printable(url, 200) + "'");
+    std::string scheme(url.substr(0, colon == std::string_view::npos ? 0 : colon));
+    for (char& c : scheme) c = lower(c);
+    if (scheme != "http" && scheme != "https") {
+        throw ProtocolError("only http:// and https:// URLs are supported: '" + detail::printable(url, 200) + "'");
     }
     std::string_view rest = url.substr(colon + 1);
-    if (rest.substr(0, 2) != "//") refuse(url, "expected http://host/...");
+    if (rest.substr(0, 2) != "//") refuse(url, "expected " + scheme + "://host/...");
     rest.remove_prefix(2);
 
     Url u;
+    u.scheme = scheme;
+    u.port = u.default_port();
     const auto end = rest.find_first_of("/?#");
     std::string_view authority = rest.substr(0, end);
     std::string_view tail = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
@@ -130,8 +132,12 @@ std::string Url::authority() const {
     } else {
         out = host;
     }
-    if (port != 80) out.append(":").append(std::to_string(port));
+    if (port != default_port()) out.append(":").append(std::to_string(port));
     return out;
+}
+
+std::uint16_t Url::default_port() const noexcept {
+    return scheme == "https" ? 443 : 80;
 }
 
 }  // namespace gev::http

@@ -3,13 +3,13 @@
 #include <boost/beast/http/message.hpp>
 #include <cctype>
 #include <geventpp/http/client.hpp>
-#include <geventpp/net/socket_stream.hpp>
 #include <geventpp/runtime/timeout.hpp>
 #include <geventpp/ws/client.hpp>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 
+#include "../http/detail/dial.hpp"
 #include "../http/detail/field_syntax.hpp"
 #include "detail/deflate_params.hpp"
 #include "detail/impl.hpp"
@@ -21,15 +21,16 @@ namespace bws = boost::beast::websocket;
 
 namespace {
 
-// ws://rest, the scheme in any case, parsed as the http:// URL it upgrades from.
+// ws://rest or wss://rest, the scheme in any case, parsed as the http:// or https:// URL it
+// upgrades from.
 http::Url parse(std::string_view url) {
     const auto colon = url.find("://");
     std::string scheme(url.substr(0, colon));
     for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (colon == std::string_view::npos || scheme != "ws") {
-        throw WebSocketError("only ws:// URLs are supported (no TLS here): '" + std::string(url.substr(0, 200)) + "'");
+    if (colon == std::string_view::npos || (scheme != "ws" && scheme != "wss")) {
+        throw WebSocketError("only ws:// and wss:// URLs are supported: '" + http::detail::printable(url, 200) + "'");
     }
-    return http::Url::parse("http" + std::string(url.substr(colon)));
+    return http::Url::parse((scheme == "wss" ? "https" : "http") + std::string(url.substr(colon)));
 }
 
 std::string basic_credentials(std::string_view userinfo) {
@@ -87,13 +88,12 @@ std::shared_ptr<WebSocket> connect(std::string_view url, const WebSocketOptions&
         }
         offered += (offered.empty() ? "" : ", ") + p;
     }
-    const std::string peer = u.authority() + (u.port == 80 ? ":80" : "");
+    const std::string peer = u.authority() + (u.port == u.default_port() ? ":" + std::to_string(u.port) : "");
     Timeout deadline(timeout);
     try {
-        auto impl = std::make_unique<WebSocket::Impl>(
-            std::make_unique<net::SocketStream>(net::create_connection(u.host, u.port, timeout)), std::string(),
-            options, boost::beast::role_type::client);
-        impl->stream->settimeout({});  // the handshake's deadline bounds every call
+        const auto& tls = options.ssl_context ? *options.ssl_context : http::detail::default_client_context();
+        auto impl = std::make_unique<WebSocket::Impl>(http::detail::dial(u, tls, timeout), std::string(), options,
+                                                      boost::beast::role_type::client);
         impl->ws.set_option(bws::stream_base::decorator([&](bws::request_type& req) {
             req.set(bhttp::field::user_agent, "geventpp");
             if (!offered.empty()) req.set(bhttp::field::sec_websocket_protocol, offered);

@@ -44,8 +44,8 @@ public:
     // the status and body bytes sent, for the access log.
     std::pair<int, std::size_t> respond_whole(Response& r, std::string_view target);
     // The server's own answer to a request it refuses, which closes the connection: the body
-    // bytes sent, nothing when the client was gone.
-    std::optional<std::size_t> refuse(int status);
+    // (the status's reason phrase unless given) bytes sent, nothing when the client was gone.
+    std::optional<std::size_t> refuse(int status, std::string_view body = {});
 
 private:
     // How a response's body is delimited on the wire.

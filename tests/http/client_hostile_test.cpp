@@ -172,7 +172,7 @@ TEST_CASE("urls_the_standards_refuse_are_refused_before_connecting") {
                  "http://[::1]x:" + p + "/",
                  "http:127.0.0.1:" + p + "/",
                  "ftp://127.0.0.1:" + p + "/",
-                 "https://127.0.0.1:" + p + "/",
+                 "httpss://127.0.0.1:" + p + "/",
              }) {
             CAPTURE(url);
             CHECK_THROWS_AS(gev::http::Url::parse(url), gev::http::ProtocolError);
@@ -181,6 +181,11 @@ TEST_CASE("urls_the_standards_refuse_are_refused_before_connecting") {
         CHECK(h.connections == 0);
         // What they accept: an empty port is the default, IPv6 in brackets, any case.
         CHECK(gev::http::Url::parse("http://h:/").port == 80);
+        const auto tls = gev::http::Url::parse("HTTPS://h/p");
+        CHECK(tls.scheme == "https");
+        CHECK(tls.port == 443);
+        CHECK(tls.authority() == "h");
+        CHECK(gev::http::Url::parse("https://h:80/").authority() == "h:80");
         const auto v6 = gev::http::Url::parse("http://[::1]:8080/p");
         CHECK(v6.host == "::1");
         CHECK(v6.port == 8080);

@@ -7,7 +7,11 @@
 //   auto stream = s.open("GET", "http://127.0.0.1:8080/stream");  // read a streamed body as it comes
 //   while (auto piece = stream.read_some()) use(*piece);
 //
-// Only http:// URLs (no TLS here). Every call blocks only the calling greenlet and is a
+// http:// and https:// URLs. For https the server's certificate and name are verified against
+// the system's CAs by default (SessionOptions::ssl_context for others, SessionOptions::verify =
+// false to skip it in tests): a failure throws net::ssl::CertificateError naming the host and
+// the reason. A Session pools TLS connections per host as it pools plain ones, and resumes the
+// host's TLS session on a new connection. Every call blocks only the calling greenlet and is a
 // cancellation point. A Session belongs to one hub.
 //
 // Deadline: the session's timeout (default 30 s) bounds the whole exchange, like Go's
@@ -34,6 +38,8 @@
 #include <boost/beast/http/fields.hpp>
 #include <cstdint>
 #include <geventpp/net/socket.hpp>
+#include <geventpp/net/ssl_socket.hpp>
+#include <geventpp/net/stream.hpp>
 #include <map>
 #include <memory>
 #include <optional>
@@ -63,14 +69,18 @@ struct ClientResponse {
 // http://[userinfo@]host[:port][/path][?query][#fragment]. The scheme is case-insensitive; the
 // authority ends at the first '/', '?' or '#'; userinfo is what comes before its last '@'.
 struct Url {
+    std::string scheme = "http";  // "http" or "https", lower-cased
     std::string userinfo;  // as written (percent-encoded); sent as Authorization: Basic, decoded
     std::string host;      // lower-cased; an IPv6 literal without its brackets
     std::uint16_t port = 80;
     std::string target = "/";  // path and query ("/" for an empty path); the fragment is dropped
     // Throws std::invalid_argument for a space or control byte, ProtocolError for the rest.
     static Url parse(std::string_view url);
-    // host[:port] as the Host header carries it (brackets around IPv6, no port when 80).
+    // host[:port] as the Host header carries it (brackets around IPv6, no port when it is the
+    // scheme's default).
     std::string authority() const;
+    // 443 for https, 80 for http.
+    std::uint16_t default_port() const noexcept;
 };
 
 // A response whose body is read piece by piece, as it arrives. Its memory stays bounded (see
@@ -103,6 +113,12 @@ struct SessionOptions {
     std::uint64_t max_response = 64 * 1024 * 1024;
     // Status line and fields of one response; bigger is a ProtocolError naming this.
     std::uint32_t max_header = 64 * 1024;
+    // https://: the client TLS context (CAs, client certificate, ALPN, versions); by default
+    // the system's CAs with certificate and hostname verification on.
+    std::optional<net::ssl::SSLContext> ssl_context;
+    // false: any certificate is accepted when ssl_context is not set (for tests only: Go's
+    // InsecureSkipVerify, requests' verify=False).
+    bool verify = true;
 };
 
 class Session {
@@ -123,11 +139,14 @@ public:
     std::size_t idle_connections() const noexcept;
 
 private:
-    net::Socket connect(const Url& u, bool& reused);
-    void give_back(const Url& u, net::Socket sock);
+    std::unique_ptr<net::Stream> connect(const Url& u, bool& reused);
+    void give_back(const Url& u, std::unique_ptr<net::Stream> stream);
+    const net::ssl::SSLContext& tls_context() const;
 
     SessionOptions options_;
-    std::map<std::string, std::vector<net::Socket>> idle_;
+    // Keyed by scheme://host:port.
+    std::map<std::string, std::vector<std::unique_ptr<net::Stream>>> idle_;
+    std::map<std::string, net::ssl::SSLSession> tls_sessions_;
 };
 
 // One-off requests on a fresh connection; `timeout` bounds the whole exchange.

@@ -29,6 +29,7 @@
 // status. The client's own failures (gone, too slow, a broken body) end its connection without
 // a 500; a handler's own socket error (an outbound call) is a handler failure like any other.
 // Runs on StreamServer, so gev::net::serve puts it on every core, and stop(timeout) drains it.
+// With ServerOptions::ssl_context it serves HTTPS (and WebSockets over it, wss://).
 #pragma once
 
 #include <cstddef>
@@ -36,6 +37,7 @@
 #include <geventpp/http/request.hpp>
 #include <geventpp/http/response.hpp>
 #include <geventpp/net/serve.hpp>
+#include <geventpp/net/ssl_context.hpp>
 #include <geventpp/net/stream.hpp>
 #include <geventpp/net/stream_server.hpp>
 #include <list>
@@ -78,6 +80,14 @@ struct ServerOptions {
     // greenlet again when its next request arrives (not with a net.spawn limit).
     bool idle_without_greenlet = true;
     bool access_log = true;
+    // HTTPS: every connection speaks TLS with this server context (its certificate, ALPN, SNI
+    // callback). Plain HTTP sent to such a port gets nginx's 400 in plain text, then the close;
+    // a handshake that fails, or is not done within handshake_timeout (a client that connects
+    // and sends nothing holds its greenlet no longer), ends its connection, logged with the
+    // reason when access_log is on. A TLS connection keeps its greenlet while idle:
+    // idle_without_greenlet holds plain connections only.
+    std::optional<net::ssl::SSLContext> ssl_context;
+    Seconds handshake_timeout = 10.0;
     // The Server header (a field value: the Server's constructor throws std::invalid_argument
     // for one with CR, LF or another control character).
     std::string server_name = "geventpp";
@@ -99,6 +109,7 @@ private:
         Clock::time_point since;
     };
     void serve(net::Socket& sock, const net::Address& peer, std::size_t served);
+    void serve_tls(net::Socket& sock, const net::Address& peer);
     bool hold_idle(net::Socket& sock, const net::Address& peer, std::size_t served);
     void resume(std::list<IdleConnection>::iterator it);
     void open() override;

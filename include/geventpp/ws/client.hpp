@@ -6,8 +6,10 @@
 //   auto reply = ws->receive();
 //   ws->close();
 //
-// Only ws:// (no TLS here); the scheme in any case, the rest parsed as http::Url::parse does
-// (userinfo is sent as Authorization: Basic). connect blocks the calling greenlet until the
+// ws:// and wss:// (TLS: WebSocketOptions::ssl_context, by default the system's CAs with the
+// server's certificate and name verified; a failure throws net::ssl::CertificateError); the
+// scheme in any case, the rest parsed as http::Url::parse does (userinfo is sent as
+// Authorization: Basic). connect blocks the calling greenlet until the
 // handshake is done, and is a cancellation point. `timeout` (default 30 s; Seconds{} for none)
 // bounds the whole of it — connecting, sending the upgrade, reading the answer — and throws
 // net::SocketTimeout "WebSocket handshake with host:port" when it passes; a gev::Timeout of the

@@ -29,6 +29,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <geventpp/net/ssl_context.hpp>
 #include <geventpp/runtime/seconds.hpp>
 #include <memory>
 #include <optional>
@@ -100,6 +101,9 @@ struct WebSocketOptions {
     std::function<bool(std::string_view origin)> check_origin;
     // Client: the Origin header to send, if any.
     std::string origin;
+    // Client, wss://: the TLS context; by default the system's CAs, with certificate and
+    // hostname verification on. (A server's TLS is its http::ServerOptions::ssl_context.)
+    std::optional<net::ssl::SSLContext> ssl_context;
     // Bounds each wait of a send for the peer to take more (0: none; nginx's send_timeout is
     // 60 s too): a peer that stops reading fails the connection instead of holding the sender.
     Seconds send_timeout = 60.0;
