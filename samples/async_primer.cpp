@@ -40,6 +40,7 @@
 // --stop-timeout seconds (default 1) to finish, open WebSockets are closed with 1001.
 // Run: build/samples/async_primer [--host 127.0.0.1] [--port 8080] [--threads 1] [--quiet]
 //                                 [--stop-timeout 1]
+//                                 [--tls-cert samples/server.crt --tls-key samples/server.key]  (HTTPS, WSS)
 //      then: curl -N http://127.0.0.1:8080/stream
 #include <cstdio>
 #include <cstdlib>
@@ -71,7 +72,7 @@ const char* index_page = R"(<!DOCTYPE html>
 <ul id="replies"></ul>
 <form id="say"><input id="message" value="Hello again"> <button>Send</button></form>
 <script type="text/javascript">
-  var ws = new WebSocket("ws://" + location.host + "/websocket");
+  var ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/websocket");
   ws.onopen = function() {
     ws.send("Hello, world");
   };
@@ -109,6 +110,7 @@ int main(int argc, char** argv) {
     int port = 8080;
     std::size_t threads = 1;
     gev::http::ServerOptions options;
+    std::string tls_cert, tls_key;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         const bool has_value = i + 1 < argc;
@@ -122,12 +124,24 @@ int main(int argc, char** argv) {
             options.access_log = false;
         else if (arg == "--stop-timeout" && has_value)
             options.net.stop_timeout = std::atof(argv[++i]);
+        else if (arg == "--tls-cert" && has_value)
+            tls_cert = argv[++i];
+        else if (arg == "--tls-key" && has_value)
+            tls_key = argv[++i];
         else {
-            std::fprintf(stderr, "usage: %s [--host H] [--port P] [--threads N] [--quiet] [--stop-timeout S]\n",
+            std::fprintf(stderr,
+                         "usage: %s [--host H] [--port P] [--threads N] [--quiet] [--stop-timeout S] "
+                         "[--tls-cert FILE --tls-key FILE]\n",
                          argv[0]);
             return 2;
         }
     }
+    if (!tls_cert.empty()) {  // everything over HTTPS and WSS
+        gev::net::ssl::SSLContext tls(gev::net::ssl::Protocol::tls_server);
+        tls.load_cert_chain(tls_cert, tls_key);
+        options.ssl_context = tls;
+    }
+    const char* scheme = options.ssl_context ? "https" : "http";
 
     gev::http::App app;
     app.get("/hello", [](gev::http::Request&, gev::http::Response& response) {
@@ -175,7 +189,7 @@ int main(int argc, char** argv) {
 
     gev::http::serve(gev::net::Address(host, static_cast<std::uint16_t>(port)), std::ref(app),
                      {.threads = threads, .server = options, .on_listening = [&](std::uint16_t bound) {
-                          std::printf("Serving on http://%s:%u/ (%zu thread%s)\n", host.c_str(), bound, threads,
+                          std::printf("Serving on %s://%s:%u/ (%zu thread%s)\n", scheme, host.c_str(), bound, threads,
                                       threads == 1 ? "" : "s");
                       }});
     return 0;
