@@ -13,6 +13,7 @@
 #include <cstring>
 #include <functional>
 #include <geventpp/net/ssl_socket.hpp>
+#include <mutex>
 
 #include "detail/libc.hpp"
 #include "detail/ssl_state.hpp"
@@ -135,15 +136,19 @@ namespace {
 
 using Impl = SSLSocket::Impl;
 
-// Sends the records OpenSSL wrote; a large buffer is let go afterwards (idle memory).
+// Sends the records OpenSSL wrote, in order, one sender at a time: what another greenlet's SSL
+// call adds while this one waits for the socket is sent in the same turn. A large buffer is let
+// go afterwards (idle memory).
 void flush(Impl& impl) {
     if (impl.out.empty()) return;
-    impl.socket.sendall(impl.out);
-    if (impl.out.capacity() > 4 * record) {
-        std::string().swap(impl.out);
-    } else {
-        impl.out.clear();
+    std::lock_guard<Lock> one_at_a_time(impl.sending);
+    std::string sending;
+    while (!impl.out.empty()) {
+        sending.swap(impl.out);
+        impl.socket.sendall(sending);
+        sending.clear();
     }
+    if (sending.capacity() <= 4 * record) impl.out.swap(sending);  // keep a small buffer for next time
 }
 
 // The SSLError (or CertificateError) for a failed SSL call.

@@ -9,6 +9,7 @@
 #include <functional>
 #include <geventpp/net/ssl_context.hpp>
 #include <geventpp/net/ssl_socket.hpp>
+#include <geventpp/runtime/lock.hpp>
 #include <string>
 
 namespace gev::net::ssl {
@@ -35,6 +36,9 @@ struct SSLSocket::Impl {
     std::string server_hostname;
     // The records OpenSSL wrote through our BIO, sent after each OpenSSL call (docs/tls.md).
     std::string out;
+    // Held while out is being sent: a WebSocket's receiver and sender share the SSL, and the
+    // records of one must not go out in the middle of the other's.
+    Lock sending;
     // A SocketError the transport threw inside OpenSSL's call, rethrown after it.
     std::exception_ptr io_error;
     Seconds timeout;

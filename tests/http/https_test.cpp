@@ -159,3 +159,25 @@ TEST_CASE("wss_upgrades_work_exactly_as_ws") {
                         ssl::CertificateError);
     });
 }
+
+TEST_CASE("over_wss_a_sender_and_a_receiver_greenlet_share_one_connection") {
+    with_https_server([](const Https& h) {
+        gev::ws::WebSocketOptions o;
+        o.ssl_context = client_context();
+        auto ws = gev::ws::connect("wss://localhost:" + std::to_string(h.port) + "/echo-ws", o, 5.0);
+        const int n = 100;
+        std::string big(64 * 1024, 'q');
+        auto sender = gev::spawn([&] {
+            for (int i = 0; i < n; ++i) ws->send(std::to_string(i) + big);
+        });
+        int got = 0;
+        for (; got < n; ++got) {
+            const auto m = ws->receive();
+            REQUIRE(m);
+            REQUIRE(m->data == "echo: " + std::to_string(got) + big);
+        }
+        sender.join();
+        ws->close();
+        CHECK(got == n);
+    });
+}
