@@ -81,8 +81,9 @@ $(FUZZ_BUILD)/build.ninja:
 # part after the colon) for FUZZ_SECONDS; new inputs go to a scratch directory. A crash, a
 # sanitizer report or a hang (-timeout) fails.
 fuzz: deps $(FUZZ_BUILD)/build.ninja
-	ninja -C $(FUZZ_BUILD) tests/fuzz/http_request_fuzz tests/fuzz/ws_frame_fuzz tests/fuzz/http_response_fuzz
-	@for pair in http_request:http ws_frame:ws http_response:response; do \
+	ninja -C $(FUZZ_BUILD) tests/fuzz/http_request_fuzz tests/fuzz/ws_frame_fuzz tests/fuzz/http_response_fuzz \
+		tests/fuzz/tls_request_fuzz
+	@for pair in http_request:http ws_frame:ws http_response:response tls_request:http; do \
 		target=$${pair%%:*}; corpus=$${pair#*:}; \
 		scratch=$$(mktemp -d); \
 		$(FUZZ_BUILD)/tests/fuzz/$${target}_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=30 -print_final_stats=1 \

@@ -1,7 +1,10 @@
 #include "fuzz_app.hpp"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <geventpp/geventpp.hpp>
@@ -9,6 +12,7 @@
 #include <geventpp/http/router.hpp>
 #include <geventpp/http/server.hpp>
 #include <geventpp/http/static_file.hpp>
+#include <geventpp/net/ssl.hpp>
 #include <geventpp/ws/websocket.hpp>
 
 #include "../scripted_stream.hpp"
@@ -91,6 +95,62 @@ std::string exchange(std::string_view input) {
         gev::http::serve_connection(stream, gev::net::Address("127.0.0.1", 40000), std::ref(app), options);
     });
     return stream.written();
+}
+
+std::string tls_exchange(std::string_view input) {
+    namespace ssl = gev::net::ssl;
+    static const std::size_t pieces[] = {std::string::npos, 1, 7};
+    const std::size_t piece = pieces[input.size() % 3];
+    gev::http::ServerOptions options;
+    options.access_log = false;
+    options.max_body = 1 << 20;
+    std::string out;
+    gev::run([&] {
+        static gev::http::App app = make_app(files());
+        static const std::string cert = GEV_SOURCE_ROOT "/samples/server.crt";
+        static const ssl::SSLContext server_side = [] {
+            ssl::SSLContext c(ssl::Protocol::tls_server);
+            c.load_cert_chain(cert, GEV_SOURCE_ROOT "/samples/server.key");
+            return c;
+        }();
+        static const ssl::SSLContext client_side = [] {
+            ssl::SSLContext c(ssl::Protocol::tls_client);
+            c.load_verify_locations(cert);
+            return c;
+        }();
+        int fds[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) std::abort();
+        auto server = gev::spawn([&, fd = fds[0]] {
+            try {
+                auto tls = server_side.wrap_socket(gev::net::Socket::adopt(fd), true);
+                gev::http::serve_connection(tls, gev::net::Address("127.0.0.1", 40000), std::ref(app), options);
+            } catch (const gev::net::SocketError&) {
+            }
+        });
+        auto tls = client_side.wrap_socket(gev::net::Socket::adopt(fds[1]), false, "localhost");
+        auto reader = gev::spawn([&] {
+            char buf[16384];
+            try {
+                while (const auto n = tls.recv_into(buf, sizeof buf)) out.append(buf, n);
+            } catch (const gev::net::SocketError&) {
+            }
+        });
+        try {
+            for (std::size_t at = 0; at < input.size(); at += piece) tls.sendall(input.substr(at, piece));
+            tls.shutdown_write();
+        } catch (const gev::net::SocketError&) {
+        }
+        reader.join();
+        server.join();
+    });
+    return out;
+}
+
+void expect_http_answer(const std::string& out) {
+    if (!out.empty() && out.rfind("HTTP/1.", 0) != 0) {
+        std::fprintf(stderr, "the server wrote something other than an HTTP response: %.80s\n", out.c_str());
+        std::abort();
+    }
 }
 
 }  // namespace fuzz

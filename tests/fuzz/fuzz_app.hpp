@@ -16,4 +16,14 @@ namespace fuzz {
 // that the fuzzer also explores where reads cut the bytes.
 std::string exchange(std::string_view input);
 
+// The same over TLS: a client greenlet handshakes with the server's connection core on a
+// socketpair (samples/server.crt), sends `input` as plaintext in pieces as exchange() does, then
+// close_notify, and returns what the server answered, decrypted. Explores the TLS stream's
+// record path (records cut where the pieces fall, reads and writes interleaved) into the parser.
+std::string tls_exchange(std::string_view input);
+
+// Aborts (a finding) unless `out` is nothing or starts as an HTTP response does: whatever the
+// client sent, the server answers in HTTP or not at all.
+void expect_http_answer(const std::string& out);
+
 }  // namespace fuzz

@@ -23,17 +23,6 @@ namespace ssl = gev::net::ssl;
 
 namespace {
 
-const TestPki& pki() {
-    static const TestPki made;
-    return made;
-}
-
-ssl::SSLContext client_context() {
-    ssl::SSLContext ctx(ssl::Protocol::tls_client);
-    ctx.load_verify_locations(pki().ca());
-    return ctx;
-}
-
 struct Https {
     std::uint16_t port = 0;
     std::string base() const { return "https://localhost:" + std::to_string(port); }
@@ -42,9 +31,7 @@ struct Https {
 template <class F>
 void with_https_server(F&& body, gev::http::ServerOptions options = {}) {
     options.access_log = false;
-    ssl::SSLContext sctx(ssl::Protocol::tls_server);
-    sctx.load_cert_chain(pki().crt("server"), pki().key("server"));
-    options.ssl_context = sctx;
+    options.ssl_context = server_context();
     gev::run([&] {
         gev::http::App app;
         app.get("/hello", [] { return std::string("Hello, World!"); });

@@ -17,23 +17,6 @@ namespace ssl = gev::net::ssl;
 
 namespace {
 
-const TestPki& pki() {
-    static const TestPki made;
-    return made;
-}
-
-ssl::SSLContext server_context(const std::string& who = "server") {
-    ssl::SSLContext ctx(ssl::Protocol::tls_server);
-    ctx.load_cert_chain(pki().crt(who), pki().key(who));
-    return ctx;
-}
-
-ssl::SSLContext client_context() {
-    ssl::SSLContext ctx(ssl::Protocol::tls_client);
-    ctx.load_verify_locations(pki().ca());
-    return ctx;
-}
-
 // A listener on 127.0.0.1 whose every connection runs serve(socket) on its own greenlet, until
 // the object goes. serve gets the accepted plain socket: it wraps it itself, so a test can
 // watch the handshake fail.

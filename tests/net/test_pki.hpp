@@ -2,11 +2,14 @@
 // P-256) in a temporary directory that goes with the object: a CA; certificates it signed for
 // localhost and 127.0.0.1, for other.test, and one for localhost that expired yesterday; and a
 // self-signed one for localhost. Nothing is checked in, so nothing expires in the repository.
+// pki() makes them once a process; server_context and client_context are the contexts the TLS
+// tests start from.
 #pragma once
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <geventpp/net/ssl_context.hpp>
 #include <stdexcept>
 #include <string>
 
@@ -48,3 +51,22 @@ private:
             " -extfile " + who + ".ext");
     }
 };
+
+inline const TestPki& pki() {
+    static const TestPki made;
+    return made;
+}
+
+// A server context with the certificate of `who` ("server", "other", "expired", "self").
+inline gev::net::ssl::SSLContext server_context(const std::string& who = "server") {
+    gev::net::ssl::SSLContext ctx(gev::net::ssl::Protocol::tls_server);
+    ctx.load_cert_chain(pki().crt(who), pki().key(who));
+    return ctx;
+}
+
+// A client context trusting the test CA.
+inline gev::net::ssl::SSLContext client_context() {
+    gev::net::ssl::SSLContext ctx(gev::net::ssl::Protocol::tls_client);
+    ctx.load_verify_locations(pki().ca());
+    return ctx;
+}

@@ -57,16 +57,6 @@ class MirrorConn(ab.Conn):
         if response is not None:
             self.agree(response)
 
-    def read_head(self):
-        while b"\r\n\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise AssertionError(f"upgrade request: connection closed after {bytes(self.buf)!r}")
-            self.buf += chunk
-        head, _, rest = bytes(self.buf).partition(b"\r\n\r\n")
-        self.buf = bytearray(rest)
-        return head.decode("latin-1")
-
     def check_upgrade(self, head):
         """RFC 6455 4.1: what the client's opening handshake must be."""
         lines = head.split("\r\n")

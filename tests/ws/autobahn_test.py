@@ -223,14 +223,7 @@ class Conn:
             req += f"Sec-WebSocket-Extensions: {offer}\r\n"
         self.log.append("handshake" + (f" offering {offer!r}" if offer is not None else ""))
         self.sock.sendall((req + "\r\n").encode())
-        while b"\r\n\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise AssertionError(f"handshake: connection closed after {bytes(self.buf)!r}")
-            self.buf += chunk
-        head, _, rest = bytes(self.buf).partition(b"\r\n\r\n")
-        self.buf = bytearray(rest)
-        lines = head.decode("latin-1").split("\r\n")
+        lines = self.read_head().split("\r\n")
         self.status_line = lines[0]
         self.status = int(lines[0].split()[1])
         self.headers = {}
@@ -258,6 +251,17 @@ class Conn:
         self.pmd = None
         self.deflater = self.inflater = None
         self.offer = offer
+
+    def read_head(self):
+        """The handshake's request or response head, up to the empty line; the rest stays in buf."""
+        while b"\r\n\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise AssertionError(f"handshake: connection closed after {bytes(self.buf)!r}")
+            self.buf += chunk
+        head, _, rest = bytes(self.buf).partition(b"\r\n\r\n")
+        self.buf = bytearray(rest)
+        return head.decode("latin-1")
 
     def negotiate(self, check):
         elements = parse_extensions(self.extensions)
