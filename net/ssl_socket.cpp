@@ -124,6 +124,14 @@ SSLSocket::Impl::Impl(Socket s, SSLContext c, bool server, std::string hostname)
     SSL_set_app_data(ssl, this);
 }
 
+bool SSLSocket::Impl::established() const noexcept {
+    return SSL_is_init_finished(ssl) == 1;
+}
+
+std::string SSLSocket::Impl::describe(const char* call) const {
+    return std::string(call) + (server_side ? " from " : " with ") + peer();
+}
+
 std::string SSLSocket::Impl::peer() const {
     try {
         return socket ? socket.getpeername().to_string() : "a closed socket";
@@ -157,9 +165,9 @@ void flush(Impl& impl) {
     const char* r = e ? ERR_reason_error_string(e) : nullptr;
     std::string reason = r ? r : "";
     ERR_clear_error();
-    const std::string where = std::string(call) + (impl.server_side ? " from " : " with ") + impl.peer();
+    const std::string where = impl.describe(call);
     const long verify = SSL_get_verify_result(impl.ssl);
-    if (!impl.handshaken && verify != X509_V_OK && !impl.server_side) {
+    if (!impl.established() && verify != X509_V_OK && !impl.server_side) {
         throw CertificateError(where + ": certificate verify failed for '" + impl.server_hostname +
                                    "': " + X509_verify_cert_error_string(verify),
                                reason, verify);
@@ -195,23 +203,29 @@ Outcome drive(Impl& impl, const char* call, Op op, bool wait = true) {
             case SSL_ERROR_ZERO_RETURN:
                 return Outcome::end;
             case SSL_ERROR_WANT_READ:
-            case SSL_ERROR_WANT_WRITE:
+            case SSL_ERROR_WANT_WRITE: {
                 if (!wait) return Outcome::would_block;
-                if (err == SSL_ERROR_WANT_READ) {
-                    const auto now = Clock::now();
-                    if (now >= deadline) throw SocketTimeout(std::string(call) + " " + impl.peer());
-                    try {
-                        impl.socket.wait_read(deadline == TimePoint::max() ? Seconds{} : Seconds(deadline - now));
-                    } catch (const SocketTimeout&) {
-                        throw SocketTimeout(std::string(call) + (impl.server_side ? " from " : " with ") + impl.peer());
+                const auto now = Clock::now();
+                if (now >= deadline) throw SocketTimeout(impl.describe(call));
+                const Seconds left = deadline == TimePoint::max() ? Seconds{} : Seconds(deadline - now);
+                try {
+                    // Our BIO never refuses a write, so OpenSSL wants to write only if the BIO
+                    // is one of the user's (native_handle): then wait for room as asked.
+                    if (err == SSL_ERROR_WANT_READ) {
+                        impl.socket.wait_read(left);
+                    } else {
+                        impl.socket.wait_write(left);
                     }
+                } catch (const SocketTimeout&) {
+                    throw SocketTimeout(impl.describe(call));
                 }
                 continue;
+            }
             case SSL_ERROR_SYSCALL:
             case SSL_ERROR_SSL: {
                 // The stream ended without close_notify: the end, as Python's suppress_ragged_eofs.
                 const unsigned long e = ERR_peek_last_error();
-                if (impl.handshaken && (e == 0 || ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
+                if (impl.established() && (e == 0 || ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
                     ERR_clear_error();
                     impl.ragged = true;
                     return Outcome::end;
@@ -261,11 +275,8 @@ SSLSocket::~SSLSocket() {
 void SSLSocket::do_handshake() {
     const char* call = "TLS handshake";
     if (drive(*impl_, call, [&] { return SSL_do_handshake(impl_->ssl); }) == Outcome::end) {
-        throw SSLError(std::string(call) + (impl_->server_side ? " from " : " with ") + impl_->peer() +
-                           ": the peer closed the connection",
-                       "");
+        throw SSLError(impl_->describe(call) + ": the peer closed the connection", "");
     }
-    impl_->handshaken = true;
 }
 
 std::size_t SSLSocket::recv_into(void* buffer, std::size_t n) {
@@ -317,7 +328,7 @@ void SSLSocket::wait_read() {
 }
 
 void SSLSocket::shutdown_write() {
-    if (impl_->handshaken && !impl_->shutdown_sent) {
+    if (impl_->established() && !impl_->shutdown_sent) {
         impl_->shutdown_sent = true;
         ERR_clear_error();
         SSL_shutdown(impl_->ssl);
@@ -328,7 +339,7 @@ void SSLSocket::shutdown_write() {
 
 void SSLSocket::close() noexcept {
     if (!impl_ || !impl_->socket) return;
-    if (impl_->handshaken && !impl_->shutdown_sent) {
+    if (impl_->established() && !impl_->shutdown_sent) {
         // close_notify, if the socket takes it now; a close never waits.
         impl_->shutdown_sent = true;
         ERR_clear_error();
@@ -361,7 +372,7 @@ std::unique_ptr<Stream> SSLSocket::release() {
 }
 
 Socket SSLSocket::unwrap() {
-    if (impl_->handshaken) {
+    if (impl_->established()) {
         impl_->shutdown_sent = true;
         // Record by record from here: what the peer sends in plain after its close_notify
         // stays in the socket for the caller.
@@ -400,7 +411,7 @@ std::optional<Certificate> SSLSocket::getpeercert() const {
 }
 
 std::string SSLSocket::version() const {
-    return impl_->handshaken ? SSL_get_version(impl_->ssl) : "";
+    return impl_->established() ? SSL_get_version(impl_->ssl) : "";
 }
 
 std::string SSLSocket::cipher() const {

@@ -42,7 +42,6 @@ struct SSLSocket::Impl {
     // A SocketError the transport threw inside OpenSSL's call, rethrown after it.
     std::exception_ptr io_error;
     Seconds timeout;
-    bool handshaken = false;
     bool shutdown_sent = false;
     bool ragged = false;
 
@@ -51,8 +50,12 @@ struct SSLSocket::Impl {
     Impl& operator=(const Impl&) = delete;
     ~Impl() { SSL_free(ssl); }
 
+    // The handshake is done (by do_handshake, or by the first read or write).
+    bool established() const noexcept;
     // "127.0.0.1:443" (or "a closed socket"), for error messages.
     std::string peer() const;
+    // "recv from 127.0.0.1:53211" (server side) / "TLS handshake with 127.0.0.1:443" (client).
+    std::string describe(const char* call) const;
 };
 
 }  // namespace gev::net::ssl

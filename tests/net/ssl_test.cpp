@@ -309,6 +309,13 @@ TEST_CASE("a_close_without_close_notify_ends_the_stream_and_says_it_was_ragged")
         CHECK(read_exactly(rude, 3) == "bye");
         CHECK(rude.recv(10).empty());
         CHECK(rude.ragged_eof());
+        // The same when the first recv does the handshake (do_handshake_on_connect = false).
+        auto lazy = cctx.wrap_socket(server.connect(), false, "localhost", false);
+        CHECK(lazy.version().empty());
+        CHECK(read_exactly(lazy, 3) == "bye");
+        CHECK(lazy.version() == "TLSv1.3");
+        CHECK(lazy.recv(10).empty());
+        CHECK(lazy.ragged_eof());
     });
 }
 
