@@ -8,8 +8,10 @@
 //   jobs = [gevent.spawn(print_head, _url) for _url in urls]
 //   gevent.wait(jobs)
 //
-// There is no internet here: pass http:// URLs of local servers.
+// There is no internet here: pass URLs of local servers. https:// ones are verified against the
+// system's CAs, or the CA file in SSL_CERT_FILE (OpenSSL's variable), as urlopen does.
 // Run: build/samples/concurrent_download http://127.0.0.1:8080/hello http://127.0.0.1:8080/
+//      SSL_CERT_FILE=samples/server.crt build/samples/concurrent_download https://localhost:8443/
 #include <cstdio>
 #include <geventpp/geventpp.hpp>
 #include <geventpp/http/client.hpp>

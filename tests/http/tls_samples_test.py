@@ -131,6 +131,24 @@ class AsyncPrimerOverTls(unittest.TestCase):
                 return await ws.recv()
         self.assertEqual(asyncio.run(asyncio.wait_for(talk(), 30)), "Your message was: 'Hello'")
 
+    def test_concurrent_download_fetches_all_three_over_https_at_once(self):
+        base = f"https://localhost:{self.port}"
+        run = Sample(SAMPLES, "concurrent_download", f"{base}/hello", f"{base}/fetch", f"{base}/",
+                     env={"SSL_CERT_FILE": CERT})
+        out = run.wait(30)
+        run.stop()
+        self.assertEqual(out.count("Starting"), 3)
+        self.assertIn(f"{base}/hello: 13 bytes: 'Hello, World!'", out)
+        self.assertIn(f"{base}/fetch: 40 bytes: 'chunk 1", out)
+        self.assertLess(out.rfind("Starting"), out.find("bytes:"))  # all started before any finished
+
+    def test_concurrent_download_refuses_a_server_it_cannot_verify(self):
+        run = Sample(SAMPLES, "concurrent_download", f"https://localhost:{self.port}/hello",
+                     env={"SSL_CERT_FILE": "/dev/null"})
+        out = run.wait(30)
+        run.stop()
+        self.assertIn("certificate verify failed for 'localhost'", out)
+
     def test_a_browser_loads_the_page_over_https_and_its_script_gets_the_wss_reply(self):
         expected = "<li class=\"reply\">Your message was: 'Hello, world'</li>"
         dom = ""
