@@ -428,3 +428,39 @@ TEST_CASE("files_that_do_not_load_and_wrong_sides_are_clear_errors") {
     CHECK(def.verify_mode() == ssl::VerifyMode::required);
     CHECK(def.check_hostname());
 }
+
+TEST_CASE("a_renegotiation_attempt_ends_that_connection_and_no_other") {
+    bounded([] {
+        auto sctx = server_context();
+        std::vector<std::string> ended;
+        Server server([&](gev::net::Socket sock) {
+            auto tls = sctx.wrap_socket(std::move(sock), true);
+            try {
+                for (std::string got = tls.recv(100); !got.empty(); got = tls.recv(100)) tls.sendall(got);
+                ended.push_back("closed");
+            } catch (const ssl::SSLError& e) {
+                ended.push_back(e.reason());
+            }
+        });
+        auto cctx = client_context();
+        cctx.set_maximum_version(ssl::TLSVersion::tls1_2);  // TLS 1.3 has no renegotiation
+        auto other = cctx.wrap_socket(server.connect(), false, "localhost");
+        auto tls = cctx.wrap_socket(server.connect(), false, "localhost");
+        tls.sendall("before");
+        CHECK(read_exactly(tls, 6) == "before");
+        // A hostile client: ours refuses to renegotiate too, so turn that off for this one.
+        SSL_clear_options(tls.native_handle(), SSL_OP_NO_RENEGOTIATION);
+        REQUIRE(SSL_renegotiate(tls.native_handle()) == 1);
+        try {
+            tls.sendall("after");
+            for (std::string got = tls.recv(100); !got.empty(); got = tls.recv(100)) {
+            }
+        } catch (const ssl::SSLError&) {  // the server's refusal, as an alert
+        }
+        other.sendall("still here");
+        CHECK(read_exactly(other, 10) == "still here");
+        gev::sleep(0.05);
+        REQUIRE(ended.size() == 1);
+        CHECK(ended[0] != "closed");  // an SSLError with OpenSSL's reason (the client's alert)
+    });
+}
