@@ -9,7 +9,8 @@
 //   auto tls = client.wrap_socket(gev::net::create_connection(host, 443), false, host);
 //
 // A context is a handle: copies share the same settings (and OpenSSL's session cache), as
-// Python's context object is shared by the sockets it wraps. Set it up before wrapping sockets
+// Python's context object is shared by the sockets it wraps; hubs on other threads may wrap
+// sockets with it at the same time (OpenSSL's SSL_CTX is thread-safe). Set it up before wrapping sockets
 // with it; settings changed later apply to sockets wrapped later. TLS 1.2 is the minimum, TLS
 // 1.3 preferred; ciphers are OpenSSL's defaults unless set_ciphers; renegotiation is refused.
 // None of the setters block. Files that do not load and settings OpenSSL refuses throw SSLError
@@ -74,7 +75,8 @@ public:
     // Server: called during the handshake with the name the client asked for (SNI; empty when
     // none); returns the context to go on with (its certificate and settings), or nothing to
     // keep this one. A throw fails the handshake (alert unrecognized_name). Python's
-    // sni_callback. Runs on the handshaking greenlet; must not block.
+    // sni_callback. Runs on the handshaking greenlet (with http::serve on several hubs, on
+    // each hub's thread: share nothing unguarded); must not block.
     void set_servername_callback(std::function<std::optional<SSLContext>(std::string_view server_name)> callback);
 
     // Server: how many sessions the cache keeps for resumption (OpenSSL's default: 20480);
