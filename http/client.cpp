@@ -22,12 +22,7 @@ std::string_view ClientResponse::header(std::string_view name) const {
 
 namespace {
 
-// host:port, always with the port: the peer that error messages name.
-std::string peer(const Url& u) {
-    Url with_port = u;
-    with_port.port = u.default_port();  // authority() leaves it out; added below in every case
-    return with_port.authority() + ":" + std::to_string(u.port);
-}
+using detail::peer;
 
 // The pool's key: a plain and a TLS connection to one host:port are not interchangeable.
 std::string pool_key(const Url& u) {
@@ -116,16 +111,16 @@ std::unique_ptr<net::Stream> Session::connect(const Url& u, bool& reused) {
         return s;
     }
     reused = false;
-    if (u.scheme != "https") return detail::dial(u, tls_context(), options_.timeout);
     const auto resume = tls_sessions_.find(key);
     return detail::dial(u, tls_context(), options_.timeout,
                         resume == tls_sessions_.end() ? net::ssl::SSLSession{} : resume->second);
 }
 
-void Session::give_back(const Url& u, std::unique_ptr<net::Stream> stream) {
+void Session::give_back(const Url& u, std::unique_ptr<net::Stream> stream, bool fresh) {
     const auto key = pool_key(u);
-    // The TLS session to resume next time (a TLS 1.3 ticket has come with the response).
-    if (auto* tls = dynamic_cast<net::ssl::SSLSocket*>(stream.get())) {
+    // The TLS session to resume next time (a TLS 1.3 ticket has come with the first response);
+    // a reused connection's is the one already kept.
+    if (auto* tls = fresh ? dynamic_cast<net::ssl::SSLSocket*>(stream.get()) : nullptr) {
         if (auto session = tls->session()) tls_sessions_[key] = std::move(session);
     }
     auto& idle = idle_[key];
@@ -165,7 +160,7 @@ ClientResponse Session::request(std::string_view method, std::string_view url, s
             }
             out.status = reader.status();
             out.headers = reader.header();
-            if (reader.reusable()) give_back(u, std::move(stream));
+            if (reader.reusable()) give_back(u, std::move(stream), !reused);
             return out;
         }
     } catch (const Timeout::Expired& e) {

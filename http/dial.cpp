@@ -4,6 +4,12 @@
 
 namespace gev::http::detail {
 
+std::string peer(const Url& u) {
+    Url with_port = u;
+    with_port.port = u.default_port();
+    return with_port.authority() + ":" + std::to_string(u.port);
+}
+
 const net::ssl::SSLContext& default_client_context() {
     static const net::ssl::SSLContext context = net::ssl::create_default_context();
     return context;

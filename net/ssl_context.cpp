@@ -12,16 +12,9 @@ namespace gev::net::ssl {
 
 namespace {
 
-// OpenSSL's reason for the last failure, and the queue cleared.
-std::string last_reason() {
-    const unsigned long e = ERR_peek_last_error();
-    const char* reason = e ? ERR_reason_error_string(e) : nullptr;
-    ERR_clear_error();
-    return reason ? reason : "unknown OpenSSL error";
-}
-
 [[noreturn]] void fail(const std::string& what) {
-    auto reason = last_reason();
+    auto reason = take_openssl_reason();
+    if (reason.empty()) reason = "unknown OpenSSL error";
     throw SSLError(what + ": " + reason, reason);
 }
 
@@ -79,6 +72,13 @@ bool is_ip_address(const std::string& host) {
 }
 
 }  // namespace
+
+std::string take_openssl_reason() {
+    const unsigned long e = ERR_peek_last_error();
+    const char* reason = e ? ERR_reason_error_string(e) : nullptr;
+    ERR_clear_error();
+    return reason ? reason : "";
+}
 
 SSLContext::SSLContext(Protocol protocol) {
     const bool server = protocol == Protocol::tls_server;

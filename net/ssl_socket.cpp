@@ -111,11 +111,7 @@ std::vector<std::string> alt_names(X509* cert) {
 }  // namespace
 
 SSLSocket::Impl::Impl(Socket s, SSLContext c, bool server, std::string hostname)
-    : socket(std::move(s)),
-      context(std::move(c)),
-      server_side(server),
-      server_hostname(std::move(hostname)),
-      timeout(socket.gettimeout()) {
+    : socket(std::move(s)), context(std::move(c)), server_side(server), server_hostname(std::move(hostname)) {
     ssl = SSL_new(context.native_handle());
     if (!ssl) throw SSLError("wrap_socket: SSL_new failed");
     BIO* bio = BIO_new(socket_bio());
@@ -161,10 +157,7 @@ void flush(Impl& impl) {
 
 // The SSLError (or CertificateError) for a failed SSL call.
 [[noreturn]] void throw_ssl_error(Impl& impl, const char* call) {
-    const unsigned long e = ERR_peek_last_error();
-    const char* r = e ? ERR_reason_error_string(e) : nullptr;
-    std::string reason = r ? r : "";
-    ERR_clear_error();
+    std::string reason = take_openssl_reason();
     const std::string where = impl.describe(call);
     const long verify = SSL_get_verify_result(impl.ssl);
     if (!impl.established() && verify != X509_V_OK && !impl.server_side) {
@@ -183,7 +176,7 @@ enum class Outcome { done, end, would_block };
 template <class Op>
 Outcome drive(Impl& impl, const char* call, Op op, bool wait = true) {
     if (!impl.socket) throw SocketError(EBADF, std::string(call) + ": the socket is closed");
-    const TimePoint deadline = impl.timeout.deadline();
+    const TimePoint deadline = impl.socket.gettimeout().deadline();
     for (;;) {
         ERR_clear_error();
         const int r = op();
@@ -324,7 +317,7 @@ void SSLSocket::sendall(std::span<const boost::asio::const_buffer> buffers) {
 
 void SSLSocket::wait_read() {
     if (SSL_pending(impl_->ssl) > 0 || SSL_has_pending(impl_->ssl)) return;
-    impl_->socket.wait_read(impl_->timeout);
+    impl_->socket.wait_read(impl_->socket.gettimeout());
 }
 
 void SSLSocket::shutdown_write() {
@@ -359,12 +352,11 @@ bool SSLSocket::is_open() const noexcept {
 }
 
 void SSLSocket::settimeout(Seconds timeout) noexcept {
-    impl_->timeout = timeout;
     impl_->socket.settimeout(timeout);
 }
 
 Seconds SSLSocket::gettimeout() const noexcept {
-    return impl_->timeout;
+    return impl_->socket.gettimeout();
 }
 
 std::unique_ptr<Stream> SSLSocket::release() {

@@ -88,7 +88,7 @@ std::shared_ptr<WebSocket> connect(std::string_view url, const WebSocketOptions&
         }
         offered += (offered.empty() ? "" : ", ") + p;
     }
-    const std::string peer = u.authority() + (u.port == u.default_port() ? ":" + std::to_string(u.port) : "");
+    const std::string peer = http::detail::peer(u);
     Timeout deadline(timeout);
     try {
         const auto& tls = options.ssl_context ? *options.ssl_context : http::detail::default_client_context();

@@ -11,6 +11,10 @@
 
 namespace gev::http::detail {
 
+// host:port, always with the port (authority() leaves the default one out): the peer error
+// messages name.
+std::string peer(const Url& u);
+
 // The client context https:// uses unless told otherwise: the system's CAs, certificate and
 // hostname verification on (net::ssl::create_default_context), made once for the process.
 const net::ssl::SSLContext& default_client_context();

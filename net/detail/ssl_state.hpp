@@ -14,6 +14,9 @@
 
 namespace gev::net::ssl {
 
+// OpenSSL's reason for its last failure ("" when it gave none), its error queue cleared.
+std::string take_openssl_reason();
+
 struct SSLContext::State {
     SSL_CTX* ctx = nullptr;
     Protocol protocol;
@@ -41,7 +44,6 @@ struct SSLSocket::Impl {
     Lock sending;
     // A SocketError the transport threw inside OpenSSL's call, rethrown after it.
     std::exception_ptr io_error;
-    Seconds timeout;
     bool shutdown_sent = false;
     bool ragged = false;
 

@@ -82,31 +82,35 @@ const std::string& files() {
     return path;
 }
 
-}  // namespace
-
-std::string exchange(std::string_view input) {
+// How an input is cut into writes: whole, a byte at a time or in 7-byte pieces, chosen by its
+// length so that the fuzzer explores where the server's reads cut the bytes.
+std::size_t piece_size(std::string_view input) {
     static const std::size_t pieces[] = {std::string::npos, 1, 7};
+    return pieces[input.size() % 3];
+}
+
+// The server's side of one connection on `stream`, with the fuzz app; runs in a hub.
+void serve(gev::net::Stream& stream) {
+    static gev::http::App app = make_app(files());
     gev::http::ServerOptions options;
     options.access_log = false;
     options.max_body = 1 << 20;
-    test::ScriptedStream stream(std::string(input), pieces[input.size() % 3]);
-    gev::run([&] {
-        static gev::http::App app = make_app(files());
-        gev::http::serve_connection(stream, gev::net::Address("127.0.0.1", 40000), std::ref(app), options);
-    });
+    gev::http::serve_connection(stream, gev::net::Address("127.0.0.1", 40000), std::ref(app), options);
+}
+
+}  // namespace
+
+std::string exchange(std::string_view input) {
+    test::ScriptedStream stream(std::string(input), piece_size(input));
+    gev::run([&] { serve(stream); });
     return stream.written();
 }
 
 std::string tls_exchange(std::string_view input) {
     namespace ssl = gev::net::ssl;
-    static const std::size_t pieces[] = {std::string::npos, 1, 7};
-    const std::size_t piece = pieces[input.size() % 3];
-    gev::http::ServerOptions options;
-    options.access_log = false;
-    options.max_body = 1 << 20;
+    const std::size_t piece = piece_size(input);
     std::string out;
     gev::run([&] {
-        static gev::http::App app = make_app(files());
         static const std::string cert = GEV_SOURCE_ROOT "/samples/server.crt";
         static const ssl::SSLContext server_side = [] {
             ssl::SSLContext c(ssl::Protocol::tls_server);
@@ -123,7 +127,7 @@ std::string tls_exchange(std::string_view input) {
         auto server = gev::spawn([&, fd = fds[0]] {
             try {
                 auto tls = server_side.wrap_socket(gev::net::Socket::adopt(fd), true);
-                gev::http::serve_connection(tls, gev::net::Address("127.0.0.1", 40000), std::ref(app), options);
+                serve(tls);
             } catch (const gev::net::SocketError&) {
             }
         });

@@ -140,7 +140,8 @@ public:
 
 private:
     std::unique_ptr<net::Stream> connect(const Url& u, bool& reused);
-    void give_back(const Url& u, std::unique_ptr<net::Stream> stream);
+    // Pools the stream; `fresh`: its first exchange, whose TLS session is kept for resuming.
+    void give_back(const Url& u, std::unique_ptr<net::Stream> stream, bool fresh);
     const net::ssl::SSLContext& tls_context() const;
 
     SessionOptions options_;
