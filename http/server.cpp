@@ -28,7 +28,7 @@ Server::~Server() {
 }
 
 void Server::serve(net::Socket& sock, const net::Address& peer, std::size_t served) {
-    if (options_.ssl_context) return serve_tls(sock, peer);
+    if (options_.ssl_context) return accept_tls(sock, peer);
     net::SocketStream stream(std::move(sock));
     Connection::IdleHandOff hand_off;
     if (options_.idle_without_greenlet) {
@@ -37,9 +37,9 @@ void Server::serve(net::Socket& sock, const net::Address& peer, std::size_t serv
     Connection(stream, peer, handler_, options_, served, std::move(hand_off), upgraded_).run();
 }
 
-void Server::serve_tls(net::Socket& sock, const net::Address& peer) {
+void Server::accept_tls(net::Socket& sock, const net::Address& peer) {
     auto tls = options_.ssl_context->wrap_socket(std::move(sock), true, {}, false);
-    tls.settimeout(options_.handshake_timeout);
+    tls.settimeout(options_.net.handshake_timeout);
     try {
         tls.do_handshake();
     } catch (const net::SocketError& e) {
@@ -55,15 +55,39 @@ void Server::serve_tls(net::Socket& sock, const net::Address& peer) {
         return;
     }
     tls.settimeout({});
-    Connection(tls, peer, handler_, options_, 0, {}, upgraded_).run();
+    serve_tls(tls, peer, 0);
+}
+
+void Server::serve_tls(net::ssl::SSLSocket& tls, const net::Address& peer, std::size_t served) {
+    Connection::IdleHandOff hand_off;
+    if (options_.idle_without_greenlet) {
+        hand_off = [this, &tls, &peer](std::size_t n) { return hold_idle(tls, peer, n); };
+    }
+    Connection(tls, peer, handler_, options_, served, std::move(hand_off), upgraded_).run();
+}
+
+// The connection only comes here when a read without waiting found nothing: OpenSSL holds no
+// decrypted data, at most the start of a record whose rest makes the socket readable.
+bool Server::hold_idle(IdleConnection::Transport& conn, const net::Address& peer, std::size_t served) {
+    if (stopping()) return false;
+    auto it = idle_.insert(idle_.end(), IdleConnection{std::move(conn), peer, served, Clock::now()});
+    if (it->socket().notify_readable([this, it] { resume(it); })) return true;
+    conn = std::move(it->conn);  // data is there already: go on reading on this greenlet
+    idle_.erase(it);
+    return false;
 }
 
 bool Server::hold_idle(net::Socket& sock, const net::Address& peer, std::size_t served) {
-    if (stopping()) return false;
-    auto it = idle_.insert(idle_.end(), IdleConnection{std::move(sock), peer, served, Clock::now()});
-    if (it->sock.notify_readable([this, it] { resume(it); })) return true;
-    sock = std::move(it->sock);  // data is there already: go on reading on this greenlet
-    idle_.erase(it);
+    IdleConnection::Transport conn(std::move(sock));
+    if (hold_idle(conn, peer, served)) return true;
+    sock = std::move(std::get<net::Socket>(conn));
+    return false;
+}
+
+bool Server::hold_idle(net::ssl::SSLSocket& tls, const net::Address& peer, std::size_t served) {
+    IdleConnection::Transport conn(std::move(tls));
+    if (hold_idle(conn, peer, served)) return true;
+    tls = std::move(std::get<net::ssl::SSLSocket>(conn));
     return false;
 }
 
@@ -71,14 +95,25 @@ void Server::resume(std::list<IdleConnection>::iterator it) {
     IdleConnection p = std::move(*it);
     idle_.erase(it);
     spawn_handler(
-        [this](net::Socket& sock, const net::Address& peer, std::size_t served) {
+        [this](IdleConnection::Transport& conn, const net::Address& peer, std::size_t served) {
+            if (auto* tls = std::get_if<net::ssl::SSLSocket>(&conn)) return serve_tls(*tls, peer, served);
+            auto& sock = std::get<net::Socket>(conn);
             struct Closer {
                 net::Socket& s;
                 ~Closer() { s.close(); }
             } closer{sock};
             serve(sock, peer, served);
         },
-        std::move(p.sock), p.peer, p.served);
+        std::move(p.conn), p.peer, p.served);
+}
+
+net::Socket& Server::IdleConnection::socket() noexcept {
+    if (auto* tls = std::get_if<net::ssl::SSLSocket>(&conn)) return tls->socket();
+    return std::get<net::Socket>(conn);
+}
+
+void Server::IdleConnection::close() noexcept {
+    std::visit([](auto& c) { c.close(); }, conn);
 }
 
 void Server::open() {
@@ -93,7 +128,7 @@ void Server::open() {
             gev::sleep(period);
             const auto now = Clock::now();
             while (!idle_.empty() && now - idle_.front().since >= timeout) {
-                idle_.front().sock.close();
+                idle_.front().close();
                 idle_.pop_front();
             }
         }

@@ -67,6 +67,8 @@ BIO_METHOD* socket_bio() {
 // Plaintext is written in records of at most this (TLS's limit); small buffers are gathered
 // into one record first.
 constexpr std::size_t record = 16 * 1024;
+// The send buffer a connection keeps between flushes: a small response's records.
+constexpr std::size_t kept_buffer = 1024;
 
 std::string bio_text(const std::function<void(BIO*)>& print) {
     BIO* mem = BIO_new(BIO_s_mem());
@@ -141,8 +143,9 @@ namespace {
 using Impl = SSLSocket::Impl;
 
 // Sends the records OpenSSL wrote, in order, one sender at a time: what another greenlet's SSL
-// call adds while this one waits for the socket is sent in the same turn. A large buffer is let
-// go afterwards (idle memory).
+// call adds while this one waits for the socket is sent in the same turn. Only a small buffer
+// is kept for next time: a connection idling after a large response holds none (idle memory,
+// as SSL_MODE_RELEASE_BUFFERS does for OpenSSL's own).
 void flush(Impl& impl) {
     if (impl.out.empty()) return;
     std::lock_guard<Lock> one_at_a_time(impl.sending);
@@ -152,7 +155,7 @@ void flush(Impl& impl) {
         impl.socket.sendall(sending);
         sending.clear();
     }
-    if (sending.capacity() <= 4 * record) impl.out.swap(sending);  // keep a small buffer for next time
+    if (sending.capacity() <= kept_buffer) impl.out.swap(sending);
 }
 
 // The SSLError (or CertificateError) for a failed SSL call.

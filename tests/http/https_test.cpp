@@ -25,6 +25,7 @@ namespace {
 
 struct Https {
     std::uint16_t port = 0;
+    gev::http::Server* server = nullptr;
     std::string base() const { return "https://localhost:" + std::to_string(port); }
 };
 
@@ -51,7 +52,7 @@ void with_https_server(F&& body, gev::http::ServerOptions options = {}) {
         gev::http::Server server(gev::net::Address("127.0.0.1", 0), std::ref(app), options);
         server.start();
         gev::Timeout bound(10.0);
-        body(Https{server.server_port()});
+        body(Https{server.server_port(), &server});
         server.stop(0.1);
     });
 }
@@ -81,6 +82,34 @@ TEST_CASE("the_same_app_answers_over_https_and_a_session_keeps_its_tls_connectio
         while (auto piece = stream.read_some()) streamed += *piece;
         CHECK(streamed == "onetwothree");
     });
+}
+
+// Waits (a bounded poll) until the server holds `n` idle connections.
+bool holds_idle(const Https& h, std::size_t n) {
+    for (int i = 0; i < 200 && h.server->idle_connections() != n; ++i) gev::sleep(5ms);
+    return h.server->idle_connections() == n;
+}
+
+TEST_CASE("an_idle_tls_keep_alive_connection_holds_no_greenlet_and_resumes_on_its_next_request") {
+    gev::http::ServerOptions options;
+    options.keepalive_timeout = 0.5;
+    with_https_server(
+        [](const Https& h) {
+            auto s = verified_session();
+            const auto port = s.get(h.base() + "/port").body;
+            CHECK(holds_idle(h, 1));
+            CHECK(h.server->connections() == 0);  // no handler greenlet while it idles
+            // Resumed on its next request, on the same TLS connection, after a large response too.
+            const std::string big(100000, 'b');
+            CHECK(s.post(h.base() + "/echo", big).body == big);
+            CHECK(holds_idle(h, 1));
+            CHECK(s.get(h.base() + "/port").body == port);
+            CHECK(holds_idle(h, 1));
+            // keepalive_timeout closes it while held; the session then opens a new one.
+            CHECK(holds_idle(h, 0));
+            CHECK(s.get(h.base() + "/port").body != port);
+        },
+        options);
 }
 
 TEST_CASE("https_verifies_the_server_by_default_and_says_which_host_failed") {
@@ -113,7 +142,7 @@ TEST_CASE("plain_http_on_the_https_port_gets_nginx_s_400_in_plain_text") {
 
 TEST_CASE("a_client_that_never_finishes_its_handshake_is_dropped_and_blocks_nobody") {
     gev::http::ServerOptions o;
-    o.handshake_timeout = 1.0;
+    o.net.handshake_timeout = 1.0;
     with_https_server(
         [](const Https& h) {
             auto silent = gev::net::create_connection("127.0.0.1", h.port, 5.0);

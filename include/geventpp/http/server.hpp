@@ -38,10 +38,12 @@
 #include <geventpp/http/response.hpp>
 #include <geventpp/net/serve.hpp>
 #include <geventpp/net/ssl_context.hpp>
+#include <geventpp/net/ssl_socket.hpp>
 #include <geventpp/net/stream.hpp>
 #include <geventpp/net/stream_server.hpp>
 #include <list>
 #include <string>
+#include <variant>
 
 namespace gev::http {
 
@@ -82,12 +84,11 @@ struct ServerOptions {
     bool access_log = true;
     // HTTPS: every connection speaks TLS with this server context (its certificate, ALPN, SNI
     // callback). Plain HTTP sent to such a port gets nginx's 400 in plain text, then the close;
-    // a handshake that fails, or is not done within handshake_timeout (a client that connects
+    // a handshake that fails, or is not done within net.handshake_timeout (a client that connects
     // and sends nothing holds its greenlet no longer), ends its connection, logged with the
-    // reason when access_log is on. A TLS connection keeps its greenlet while idle:
-    // idle_without_greenlet holds plain connections only.
+    // reason when access_log is on. An idle TLS connection holds no greenlet either (with
+    // idle_without_greenlet), and OpenSSL lets its buffers go while it idles.
     std::optional<net::ssl::SSLContext> ssl_context;
-    Seconds handshake_timeout = 10.0;
     // The Server header (a field value: the Server's constructor throws std::invalid_argument
     // for one with CR, LF or another control character).
     std::string server_name = "geventpp";
@@ -103,14 +104,20 @@ public:
 
 private:
     struct IdleConnection {
-        net::Socket sock;
+        using Transport = std::variant<net::Socket, net::ssl::SSLSocket>;
+        Transport conn;
         net::Address peer;
         std::size_t served;
         Clock::time_point since;
+        net::Socket& socket() noexcept;
+        void close() noexcept;
     };
     void serve(net::Socket& sock, const net::Address& peer, std::size_t served);
-    void serve_tls(net::Socket& sock, const net::Address& peer);
+    void accept_tls(net::Socket& sock, const net::Address& peer);
+    void serve_tls(net::ssl::SSLSocket& tls, const net::Address& peer, std::size_t served);
+    bool hold_idle(IdleConnection::Transport& conn, const net::Address& peer, std::size_t served);
     bool hold_idle(net::Socket& sock, const net::Address& peer, std::size_t served);
+    bool hold_idle(net::ssl::SSLSocket& tls, const net::Address& peer, std::size_t served);
     void resume(std::list<IdleConnection>::iterator it);
     void open() override;
     void stop_accepting() noexcept override;
