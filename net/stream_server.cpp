@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <geventpp/net/ssl_context.hpp>
+#include <geventpp/net/ssl_socket.hpp>
 #include <geventpp/net/stream_server.hpp>
 #include <geventpp/runtime/sleep.hpp>
 
@@ -26,6 +28,33 @@ Socket listen_on(const Address& address, int backlog, bool reuse_port) {
 
 StreamServer::StreamServer(Address address, Handler handler, ServerOptions options)
     : BaseServer(address, options), handler_(std::move(handler)) {}
+
+namespace {
+
+// The plain handler that runs the TLS handshake, bounded by handshake_timeout, before `handler`.
+StreamServer::Handler handshaking(ssl::SSLContext context, StreamServer::TLSHandler handler,
+                                  Seconds handshake_timeout) {
+    return [context = std::move(context), handler = std::move(handler), handshake_timeout](Socket& sock,
+                                                                                           const Address& peer) {
+        const Seconds timeout = sock.gettimeout();
+        auto tls = context.wrap_socket(std::move(sock), true, {}, false);
+        tls.settimeout(handshake_timeout);
+        try {
+            tls.do_handshake();
+        } catch (const SocketError& e) {
+            std::fprintf(stderr, "geventpp: %s\n", e.what());
+            return;
+        }
+        tls.settimeout(timeout);
+        handler(tls, peer);
+    };
+}
+
+}  // namespace
+
+StreamServer::StreamServer(Address address, ssl::SSLContext context, TLSHandler handler, ServerOptions options)
+    : StreamServer(std::move(address), handshaking(std::move(context), std::move(handler), options.handshake_timeout),
+                   options) {}
 
 StreamServer::StreamServer(Socket listener, Handler handler, ServerOptions options)
     : BaseServer(listener.getsockname(), options), handler_(std::move(handler)), listener_(std::move(listener)) {}

@@ -464,3 +464,33 @@ TEST_CASE("a_renegotiation_attempt_ends_that_connection_and_no_other") {
         CHECK(ended[0] != "closed");  // an SSLError with OpenSSL's reason (the client's alert)
     });
 }
+
+TEST_CASE("a_stream_server_with_a_context_hands_its_handler_an_established_tls_socket") {
+    bounded([] {
+        gev::net::ServerOptions options;
+        options.handshake_timeout = 0.3;
+        gev::net::StreamServer server(
+            gev::net::Address("127.0.0.1", 0), server_context(),
+            [](ssl::SSLSocket& tls, const gev::net::Address&) {
+                CHECK(tls.version() == "TLSv1.3");
+                while (true) {
+                    const std::string line = tls.recv(100);
+                    if (line.empty()) return;
+                    tls.sendall("echo: " + line);
+                }
+            },
+            options);
+        server.start();
+        // A client that connects and says nothing is dropped after handshake_timeout, and holds
+        // up nobody meanwhile.
+        auto silent = gev::net::create_connection("127.0.0.1", server.server_port(), 5.0);
+        auto tls = client_context().wrap_socket(gev::net::create_connection("127.0.0.1", server.server_port(), 5.0),
+                                                false, "localhost");
+        tls.sendall("hello");
+        CHECK(tls.recv(100) == "echo: hello");
+        CHECK(silent.recv(100).empty());
+        CHECK(server.connections() == 1);
+        tls.close();
+        server.stop(1.0);
+    });
+}

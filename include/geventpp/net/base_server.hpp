@@ -29,6 +29,9 @@ struct ServerOptions {
     // TCP_NODELAY on accepted TCP connections (as Go's net/http does).
     bool nodelay = true;
     Seconds stop_timeout = 1.0;
+    // TLS servers (StreamServer with an SSLContext, HTTPS): the handshake must be done within
+    // this, so a client that connects and sends nothing holds its greenlet no longer.
+    Seconds handshake_timeout = 10.0;
 };
 
 class BaseServer {

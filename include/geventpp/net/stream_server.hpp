@@ -17,6 +17,7 @@
 #include <functional>
 #include <geventpp/net/base_server.hpp>
 #include <geventpp/net/socket.hpp>
+#include <geventpp/net/ssl_context.hpp>
 
 namespace gev::net {
 
@@ -25,6 +26,12 @@ public:
     using Handler = std::function<void(Socket&, const Address&)>;
 
     StreamServer(Address address, Handler handler, ServerOptions options = {});
+    // Serves TLS (gevent's StreamServer(..., ssl_context=ctx)): each connection's handshake runs
+    // with `context` (a server context) on its greenlet, within options.handshake_timeout, and
+    // the handler gets the established SSLSocket. A handshake that fails or is late ends its
+    // connection, its reason on stderr. The SSLSocket is closed (close_notify) when the handler returns.
+    using TLSHandler = std::function<void(ssl::SSLSocket&, const Address&)>;
+    StreamServer(Address address, ssl::SSLContext context, TLSHandler handler, ServerOptions options = {});
     // Serves on a socket that is already bound and listening (gevent's StreamServer(listener)).
     StreamServer(Socket listener, Handler handler, ServerOptions options = {});
     ~StreamServer() override;
