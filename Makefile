@@ -24,12 +24,12 @@ export TSAN_OPTIONS = halt_on_error=1:second_deadlock_stack=1
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -O1 -g1 -fsanitize=fuzzer-no-link -fno-sanitize-recover=all
-BENCH_PACKAGES = nginx-light golang-go python3-gevent python3-bottle python3-gevent-websocket \
+BENCH_PACKAGES = golang-go python3-gevent python3-bottle python3-gevent-websocket \
                  golang-github-gorilla-websocket-dev node-ws
 PACKAGES = meson ninja-build pkg-config g++ libboost1.81-dev libboost-fiber1.81-dev \
            libboost-context1.81-dev doctest-dev nlohmann-json3-dev python3 strace curl apache2-utils httperf wrk \
            python3-websockets chromium libhiredis-dev redis-server clang libclang-rt-14-dev locales \
-           libssl-dev openssl
+           libssl-dev openssl nginx-light
 
 .PHONY: demo test test-release test-sanitize test-tsan fuzz bench deps bench-deps install-missing build
 

@@ -2,14 +2,16 @@
 """The TLS samples as a user runs them, against real clients: wsgiserver_ssl (gevent's
 examples/wsgiserver_ssl.py, tested as gevent's example test tests it) and async_primer with
 --tls-cert/--tls-key (the seed's endpoints over HTTPS and WSS), with curl, openssl s_client,
-Python's ssl and websockets, and headless Chromium. Both use the checked-in samples/server.crt.
+Python's ssl and websockets, and headless Chromium; and our client against nginx-light. Both use the checked-in samples/server.crt.
 Usage: tls_samples_test.py <build/samples>"""
 import asyncio
 import os
 import socket
 import ssl
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.error
@@ -33,6 +35,12 @@ def curl(port, path, *extra):
     body, _, tail = out.stdout.rpartition("\n")
     status, version = tail.split()
     return body, int(status), version
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def trusting():
@@ -159,6 +167,66 @@ class AsyncPrimerOverTls(unittest.TestCase):
             if expected in dom:
                 break
         self.assertIn(expected, dom)
+
+
+class OurClientAgainstNginx(unittest.TestCase):
+    """Our client (concurrent_download's http::get) against nginx-light serving TLS 1.3 on one
+    port and only TLS 1.2 on another: a short body and one of 1 MiB, many records long."""
+    BIG = ("abcdefghijklmnopqrstuvwxyz" * 40330)[:1 << 20]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="gev-nginx-")
+        os.chmod(cls.dir, 0o755)  # nginx's worker runs as nobody when we are root
+        with open(os.path.join(cls.dir, "big.txt"), "w") as f:
+            f.write(cls.BIG)
+        cls.port13, cls.port12 = free_port(), free_port()
+        tmp = cls.dir
+        servers = "".join(f"""
+  server {{ listen 127.0.0.1:{port} ssl; ssl_protocols {protocols};
+    ssl_certificate {CERT}; ssl_certificate_key {KEY}; root {tmp};
+    location = /hello {{ default_type text/plain; return 200 "Hello over {protocols}"; }} }}"""
+                          for port, protocols in ((cls.port13, "TLSv1.3"), (cls.port12, "TLSv1.2")))
+        conf = os.path.join(tmp, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""worker_processes 1; daemon off; pid {tmp}/nginx.pid; error_log {tmp}/error.log;
+events {{ worker_connections 64; }}
+http {{ access_log off; client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp};
+  uwsgi_temp_path {tmp}; scgi_temp_path {tmp};{servers} }}
+""")
+        cls.nginx = subprocess.Popen(["nginx", "-c", conf, "-p", tmp], stdout=subprocess.DEVNULL)
+        for port in (cls.port13, cls.port12):
+            deadline = time.time() + 20
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.time() > deadline or cls.nginx.poll() is not None:
+                        cls.tearDownClass()
+                        raise RuntimeError("nginx did not start")
+                    time.sleep(0.05)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.nginx.terminate()
+        cls.nginx.wait(10)
+        shutil.rmtree(cls.dir)
+
+    def download(self, *urls):
+        run = Sample(SAMPLES, "concurrent_download", *urls, env={"SSL_CERT_FILE": CERT})
+        out = run.wait(30)
+        run.stop()
+        return out
+
+    def test_both_bodies_arrive_whole_over_tls_1_3_and_over_tls_1_2(self):
+        # The TLS 1.2 server is named by its address: the certificate's IP entry is what matches.
+        for base, protocols in ((f"https://localhost:{self.port13}", "TLSv1.3"),
+                                (f"https://127.0.0.1:{self.port12}", "TLSv1.2")):
+            with self.subTest(protocols):
+                out = self.download(f"{base}/hello", f"{base}/big.txt")
+                self.assertIn(f"{base}/hello: {len(protocols) + 11} bytes: 'Hello over {protocols}'", out)
+                self.assertIn(f"{base}/big.txt: 1048576 bytes: '{self.BIG[:50]}'", out)
 
 
 if __name__ == "__main__":
