@@ -1,4 +1,5 @@
-// Go net/http peer for bench/http_bench.py: GET /hello -> "Hello, World!".
+// Go net/http peer for bench/http_bench.py and bench/tls_bench.py: GET /hello -> "Hello, World!".
+// Usage: hello_go <port> [<cert> <key>] (with a certificate and key: ListenAndServeTLS).
 package main
 
 import (
@@ -11,5 +12,10 @@ func main() {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write([]byte("Hello, World!"))
 	})
-	http.ListenAndServe("127.0.0.1:"+os.Args[1], nil)
+	address := "127.0.0.1:" + os.Args[1]
+	if len(os.Args) > 3 {
+		http.ListenAndServeTLS(address, os.Args[2], os.Args[3], nil)
+	} else {
+		http.ListenAndServe(address, nil)
+	}
 }
