@@ -1,7 +1,9 @@
 """Helpers the benchmark scripts share: free ports, starting a pinned server, and reading a
 server's CPU time and RSS (its children's too: nginx forks its worker) from /proc."""
 import os
+import re
 import socket
+import statistics
 import subprocess
 import time
 
@@ -94,3 +96,68 @@ def go_binary(source, tmp):
                "GO111MODULE": "off"}
         subprocess.run(["go", "build", "-o", binary, source], check=True, env=env)
     return binary
+
+
+def nginx_cmd(tmp, port, ssl=""):
+    """nginx-light with one worker in `tmp` on 127.0.0.1:port, GET /hello -> "Hello, World!";
+    `ssl` (http-level ssl_* directives) makes the listener TLS."""
+    conf = os.path.join(tmp, f"nginx-{port}.conf")
+    with open(conf, "w") as f:
+        f.write(f"""worker_processes 1; daemon off; pid {tmp}/nginx-{port}.pid; error_log {tmp}/nginx-error.log;
+events {{ worker_connections 20000; }}
+http {{ access_log off; keepalive_requests 10000000; keepalive_timeout 60s;
+  client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp}; uwsgi_temp_path {tmp}; scgi_temp_path {tmp};
+  {ssl}
+  server {{ listen 127.0.0.1:{port}{" ssl" if ssl else ""};
+    location /hello {{ default_type text/plain; return 200 "Hello, World!"; }} }} }}
+""")
+    return ["nginx", "-c", conf, "-p", tmp]
+
+
+def wrk_keepalive(server, url, seconds):
+    """wrk -t1 -c64 on core 1 against `url` after a 1 s warm-up: (req/s, p99 in ms, the server's
+    CPU share, whether any request failed)."""
+    subprocess.run(["wrk", "-t1", "-c64", "-d1s", url], capture_output=True)
+    out, share = load_run(server, ["wrk", "-t1", "-c64", f"-d{seconds}s", "--latency", url])
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors", out)
+    return rate, p99_ms, share, bool(errors)
+
+
+def start_peer(cmd, port):
+    """start_pinned on core 0, Go's peers held to one thread of Go code (GOMAXPROCS=1)."""
+    return start_pinned(cmd, port, env={**os.environ, "GOMAXPROCS": "1"})
+
+
+def keepalive_report(servers, url, seconds, title):
+    """wrk_keepalive against each of `servers` (name -> its command for a port; the first is
+    ours) at url.format(port=...), 3 interleaved rounds; prints the medians, each server's req/s
+    per core, and our ratios to the rest."""
+    names = list(servers)
+
+    def wrk_run(name):
+        port = free_port()
+        server = start_peer(servers[name](port), port)
+        try:
+            return wrk_keepalive(server, url.format(port=port), seconds)
+        finally:
+            stop(server)
+
+    runs = {n: [] for n in names}
+    for _ in range(3):
+        for n in names:
+            runs[n].append(wrk_run(n))
+    med = {n: [statistics.median(r[i] for r in rs) for i in range(3)] + [any(r[3] for r in rs)]
+           for n, rs in runs.items()}
+    print(f"{title}; server on core 0, wrk on core 1; median of 3 interleaved")
+    print(f"{'server':18} {'req/s':>9} {'p99 ms':>8} {'CPU':>5} {'req/s per core':>15}  errors")
+    for n, (rate, p99, share, err) in med.items():
+        print(f"{n:18} {rate:9.0f} {p99:8.2f} {share * 100:4.0f}% {rate / max(share, 0.01):15.0f}  {'YES' if err else 'no'}")
+    ours = med[names[0]]
+    for n in names[1:]:
+        peer = med[n]
+        print(f"{names[0]} / {n}: {ours[0] / peer[0]:.2f}x req/s, "
+              f"{(ours[0] / max(ours[2], 0.01)) / (peer[0] / max(peer[2], 0.01)):.2f}x per server core")
+    print()
