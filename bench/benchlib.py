@@ -161,3 +161,24 @@ def keepalive_report(servers, url, seconds, title):
         print(f"{names[0]} / {n}: {ours[0] / peer[0]:.2f}x req/s, "
               f"{(ours[0] / max(ours[2], 0.01)) / (peer[0] / max(peer[2], 0.01)):.2f}x per server core")
     print()
+
+
+def held_growth(server, connect, conns):
+    """Server RSS growth per connection (KiB) while this process holds `conns` connections, each
+    made by connect() and having had one GET /hello answered, pinned to core 1 meanwhile."""
+    os.sched_setaffinity(0, {1})
+    socks = []
+    try:
+        time.sleep(0.3)
+        before = rss_kib(server)
+        for _ in range(conns):
+            s = connect()
+            s.sendall(b"GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            s.recv(4096)
+            socks.append(s)
+        time.sleep(1.5)
+        return (rss_kib(server) - before) / conns
+    finally:
+        for s in socks:
+            s.close()
+        os.sched_setaffinity(0, {0, 1})

@@ -16,9 +16,8 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
-from benchlib import go_binary, free_port, keepalive_report, nginx_cmd, rss_kib, start_peer, stop
+from benchlib import go_binary, free_port, keepalive_report, held_growth, nginx_cmd, start_peer, stop
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 SECONDS = sys.argv[2] if len(sys.argv) > 2 else "5"
@@ -43,20 +42,7 @@ def idle_run(name, conns=10000):
     port = free_port()
     server = start_peer(SERVERS[name](port), port)
     try:
-        time.sleep(0.3)
-        before = rss_kib(server)
-        socks = []
-        for _ in range(conns):
-            s = socket.create_connection(("127.0.0.1", port))
-            s.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
-            socks.append(s)
-        for s in socks:
-            s.recv(4096)
-        time.sleep(1.0)
-        after = rss_kib(server)
-        for s in socks:
-            s.close()
-        return (after - before) / conns
+        return held_growth(server, lambda: socket.create_connection(("127.0.0.1", port)), conns)
     finally:
         stop(server)
 

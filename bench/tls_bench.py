@@ -16,9 +16,8 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import time
 
-from benchlib import go_binary, free_port, keepalive_report, nginx_cmd, rss_kib, start_peer, stop
+from benchlib import go_binary, free_port, keepalive_report, held_growth, nginx_cmd, start_peer, stop
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 SECONDS = sys.argv[2] if len(sys.argv) > 2 else "5"
@@ -44,29 +43,16 @@ SERVERS = {
 
 
 def idle_run(name):
-    """Server RSS growth per connection (KiB) while IDLE TLS connections, each after one
-    request, are held open by this process (pinned to core 1 for the run)."""
+    """Server RSS growth per connection (KiB) with IDLE TLS 1.3 connections held, each after its
+    own full handshake and one request."""
     port = free_port()
     server = start_peer(SERVERS[name](port), port)
-    os.sched_setaffinity(0, {1})
     context = ssl.create_default_context(cafile=CERT)
     context.minimum_version = ssl.TLSVersion.TLSv1_3
     try:
-        time.sleep(0.3)
-        before = rss_kib(server)
-        socks = []
-        for _ in range(IDLE):
-            s = context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30), server_hostname="localhost")
-            s.sendall(b"GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            s.recv(4096)
-            socks.append(s)
-        time.sleep(1.5)
-        after = rss_kib(server)
-        for s in socks:
-            s.close()
-        return (after - before) / IDLE
+        return held_growth(server, lambda: context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30),
+                                                               server_hostname="localhost"), IDLE)
     finally:
-        os.sched_setaffinity(0, {0, 1})
         stop(server)
 
 
