@@ -1,5 +1,6 @@
-"""Helpers the benchmark scripts share: free ports, starting a pinned server, and reading a
-server's CPU time and RSS (its children's too: nginx forks its worker) from /proc."""
+"""Helpers the benchmark scripts share: free ports, starting a pinned server, reading a
+server's CPU time and RSS (its children's too: nginx forks its worker) from /proc, the nginx
+peer's config, the wrk keep-alive run and its report, and the idle-connection holders."""
 import os
 import re
 import socket
