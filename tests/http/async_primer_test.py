@@ -3,20 +3,15 @@
 raw sockets, curl, ab and httperf. Usage: async_primer_test.py <build/samples>"""
 import asyncio
 import os
-import re
-import socket
 import subprocess
 import sys
 import time
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from ports import free_port  # noqa: E402
+
 SAMPLES = sys.argv.pop(1) if len(sys.argv) > 1 else "build/samples"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class AsyncPrimer(unittest.TestCase):

@@ -7,22 +7,18 @@ Usage: multi_hub_test.py <program> <build/samples>"""
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import unittest
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from ports import free_port  # noqa: E402
+
 PROGRAM = sys.argv.pop(1) if len(sys.argv) > 1 else "build/tests/http/multi_hub_server"
 SAMPLES = sys.argv.pop(1) if len(sys.argv) > 1 else "build/samples"
 SECONDS = os.environ.get("MULTI_HUB_SECONDS", "3")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:

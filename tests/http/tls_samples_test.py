@@ -2,13 +2,14 @@
 """The TLS samples as a user runs them, against real clients: wsgiserver_ssl (gevent's
 examples/wsgiserver_ssl.py, tested as gevent's example test tests it) and async_primer with
 --tls-cert/--tls-key (the seed's endpoints over HTTPS and WSS), with curl, openssl s_client,
-Python's ssl and websockets, and headless Chromium; and our client against nginx-light. Both use the checked-in samples/server.crt.
+Python's ssl and websockets, and headless Chromium; and our client against nginx-light. All use
+the checked-in samples/server.crt.
 Usage: tls_samples_test.py <build/samples>"""
 import asyncio
 import os
 import socket
-import ssl
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,7 @@ import websockets
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from sample_process import Sample  # noqa: E402
+from ports import free_port, wait_for_port  # noqa: E402
 
 SAMPLES = sys.argv.pop(1) if len(sys.argv) > 1 else "build/samples"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -35,12 +37,6 @@ def curl(port, path, *extra):
     body, _, tail = out.stdout.rpartition("\n")
     status, version = tail.split()
     return body, int(status), version
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def trusting():
@@ -195,17 +191,12 @@ http {{ access_log off; client_body_temp_path {tmp}; proxy_temp_path {tmp}; fast
   uwsgi_temp_path {tmp}; scgi_temp_path {tmp};{servers} }}
 """)
         cls.nginx = subprocess.Popen(["nginx", "-c", conf, "-p", tmp], stdout=subprocess.DEVNULL)
-        for port in (cls.port13, cls.port12):
-            deadline = time.time() + 20
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.time() > deadline or cls.nginx.poll() is not None:
-                        cls.tearDownClass()
-                        raise RuntimeError("nginx did not start")
-                    time.sleep(0.05)
+        try:
+            for port in (cls.port13, cls.port12):
+                wait_for_port(port, 20)
+        except AssertionError:
+            cls.tearDownClass()
+            raise
 
     @classmethod
     def tearDownClass(cls):
