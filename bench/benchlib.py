@@ -116,15 +116,15 @@ http {{ access_log off; keepalive_requests 10000000; keepalive_timeout 60s;
 
 
 def wrk_keepalive(server, url, seconds):
-    """wrk -t1 -c64 on core 1 against `url` after a 1 s warm-up: (req/s, p99 in ms, the server's
-    CPU share, whether any request failed)."""
+    """wrk -t1 -c64 on core 1 against `url` after a 1 s warm-up: (req/s, the server's CPU share,
+    p99 in ms, whether any request failed)."""
     subprocess.run(["wrk", "-t1", "-c64", "-d1s", url], capture_output=True)
     out, share = load_run(server, ["wrk", "-t1", "-c64", f"-d{seconds}s", "--latency", url])
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors", out)
-    return rate, p99_ms, share, bool(errors)
+    return rate, share, p99_ms, bool(errors)
 
 
 def start_peer(cmd, port):
@@ -132,36 +132,49 @@ def start_peer(cmd, port):
     return start_pinned(cmd, port, env={**os.environ, "GOMAXPROCS": "1"})
 
 
+def interleaved(servers, measure, rounds=3):
+    """measure(server process, port) against each of `servers` (name -> its command for a port),
+    each started afresh by start_peer, in `rounds` interleaved rounds. Returns name -> the
+    median of each figure measure returned (for a flag: whether any run raised it)."""
+    runs = {n: [] for n in servers}
+    for _ in range(rounds):
+        for n, cmd in servers.items():
+            port = free_port()
+            server = start_peer(cmd(port), port)
+            try:
+                runs[n].append(measure(server, port))
+            finally:
+                stop(server)
+    return {n: [any(c) if isinstance(c[0], bool) else statistics.median(c) for c in zip(*rs)] for n, rs in runs.items()}
+
+
+def rate_table(title, medians, unit, extra=()):
+    """Prints `title`, then each server's rate, CPU share and rate per server core (medians: name
+    -> [rate, CPU share, *further figures], as interleaved returns; `extra` is a (heading,
+    format) for each further figure), then the first server's ratios to the others."""
+    print(title)
+    print(f"{'server':18} {unit:>10} {'CPU':>5} {unit + ' per core':>16}" + "".join(f" {h:>9}" for h, _ in extra))
+    for n, (rate, share, *more) in medians.items():
+        print(f"{n:18} {rate:10.0f} {share * 100:4.0f}% {rate / max(share, 0.01):16.0f}" +
+              "".join(f" {format(v, f):>9}" for v, (_, f) in zip(more, extra)))
+    names = list(medians)
+    ours = medians[names[0]]
+    for n in names[1:]:
+        peer = medians[n]
+        print(f"{names[0]} / {n}: {ours[0] / max(peer[0], 0.01):.2f}x {unit}, "
+              f"{(ours[0] / max(ours[1], 0.01)) / max(peer[0] / max(peer[1], 0.01), 0.01):.2f}x per server core")
+    print()
+
+
 def keepalive_report(servers, url, seconds, title):
     """wrk_keepalive against each of `servers` (name -> its command for a port; the first is
     ours) at url.format(port=...), 3 interleaved rounds; prints the medians, each server's req/s
     per core, and our ratios to the rest."""
-    names = list(servers)
-
-    def wrk_run(name):
-        port = free_port()
-        server = start_peer(servers[name](port), port)
-        try:
-            return wrk_keepalive(server, url.format(port=port), seconds)
-        finally:
-            stop(server)
-
-    runs = {n: [] for n in names}
-    for _ in range(3):
-        for n in names:
-            runs[n].append(wrk_run(n))
-    med = {n: [statistics.median(r[i] for r in rs) for i in range(3)] + [any(r[3] for r in rs)]
-           for n, rs in runs.items()}
-    print(f"{title}; server on core 0, wrk on core 1; median of 3 interleaved")
-    print(f"{'server':18} {'req/s':>9} {'p99 ms':>8} {'CPU':>5} {'req/s per core':>15}  errors")
-    for n, (rate, p99, share, err) in med.items():
-        print(f"{n:18} {rate:9.0f} {p99:8.2f} {share * 100:4.0f}% {rate / max(share, 0.01):15.0f}  {'YES' if err else 'no'}")
-    ours = med[names[0]]
-    for n in names[1:]:
-        peer = med[n]
-        print(f"{names[0]} / {n}: {ours[0] / peer[0]:.2f}x req/s, "
-              f"{(ours[0] / max(ours[2], 0.01)) / (peer[0] / max(peer[2], 0.01)):.2f}x per server core")
-    print()
+    medians = interleaved(servers, lambda server, port: wrk_keepalive(server, url.format(port=port), seconds))
+    for m in medians.values():
+        m[3] = "YES" if m[3] else "no"
+    rate_table(f"{title}; server on core 0, wrk on core 1; median of 3 interleaved", medians, "req/s",
+               [("p99 ms", ".2f"), ("errors", "")])
 
 
 def held_growth(server, connect, conns):

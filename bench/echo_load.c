@@ -3,12 +3,14 @@
    round trips per second and the p99 round-trip time. With idle=1 it opens the connections,
    prints "ready", and holds them until stdin closes. With ws=1 each connection is a WebSocket
    to /echo (handshake first; the message is one masked text frame, under 126 bytes, and the
-   echo an unmasked one; permessage-deflate is not offered).
-   Usage: echo_load <port> <connections> <seconds> <message-bytes> [idle] [ws] */
+   echo an unmasked one; permessage-deflate is not offered). With tls=1 every connection is
+   TLS 1.3 first (OpenSSL, SNI "localhost", no verification, as wrk): wss:// for ws=1.
+   Usage: echo_load <port> <connections> <seconds> <message-bytes> [idle] [ws] [tls] */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,17 +30,31 @@ static int cmp(const void* a, const void* b) {
     return x < y ? -1 : x > y;
 }
 
+/* A connection: its socket, and its TLS session when the run is over TLS. */
+struct Conn {
+    int fd;
+    SSL* ssl;
+};
+
+static ssize_t conn_read(struct Conn* c, void* buf, size_t n) {
+    return c->ssl ? SSL_read(c->ssl, buf, (int)n) : read(c->fd, buf, n);
+}
+
+static ssize_t conn_write(struct Conn* c, const void* buf, size_t n) {
+    return c->ssl ? SSL_write(c->ssl, buf, (int)n) : write(c->fd, buf, n);
+}
+
 /* Sends a WebSocket upgrade for /echo and reads the answer up to its blank line; 0 on a 101. */
-static int upgrade(int s, int port) {
+static int upgrade(struct Conn* c, int port) {
     char req[512], head[4096];
     int n = snprintf(req, sizeof req,
                      "GET /echo HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
                      port);
-    if (write(s, req, n) != n) return -1;
+    if (conn_write(c, req, n) != n) return -1;
     size_t got = 0;
     while (got < sizeof head - 1) {
-        if (read(s, head + got, 1) != 1) return -1;
+        if (conn_read(c, head + got, 1) != 1) return -1;
         head[++got] = 0;
         if (got >= 4 && memcmp(head + got - 4, "\r\n\r\n", 4) == 0) break;
     }
@@ -49,13 +65,15 @@ int main(int argc, char** argv) {
     if (argc < 5) return 2;
     int port = atoi(argv[1]), conns = atoi(argv[2]), size = atoi(argv[4]), one = 1;
     double seconds = atof(argv[3]);
-    int idle = argc > 5 && atoi(argv[5]), ws = argc > 6 && atoi(argv[6]);
+    int idle = argc > 5 && atoi(argv[5]), ws = argc > 6 && atoi(argv[6]), tls = argc > 7 && atoi(argv[7]);
     if (ws && size >= 126) return 2;
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
     int ep = epoll_create1(0);
     int* got = calloc(conns, sizeof(int));
-    int* fds = calloc(conns, sizeof(int));
+    struct Conn* cs = calloc(conns, sizeof *cs);
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
     double* sent_at = calloc(conns, sizeof(double));
     size_t cap = 1 << 20, nsamples = 0;
     double* samples = malloc(cap * sizeof(double));
@@ -73,16 +91,22 @@ int main(int argc, char** argv) {
     }
     char buf[65536];
     for (int i = 0; i < conns; ++i) {
-        int s = socket(AF_INET, SOCK_STREAM, 0);
-        if (connect(s, (struct sockaddr*)&a, sizeof a) || (ws && upgrade(s, port))) {
+        struct Conn* c = &cs[i];
+        c->fd = socket(AF_INET, SOCK_STREAM, 0);
+        int ok = connect(c->fd, (struct sockaddr*)&a, sizeof a) == 0;
+        if (ok && tls) {
+            c->ssl = SSL_new(ctx);
+            SSL_set_fd(c->ssl, c->fd);
+            SSL_set_tlsext_host_name(c->ssl, "localhost");
+            ok = SSL_connect(c->ssl) == 1;
+        }
+        if (!ok || (ws && upgrade(c, port))) {
             fprintf(stderr, "connection %d failed\n", i);
             return 1;
         }
-        setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        fds[i] = s;
-        struct epoll_event ev = {.events = EPOLLIN};
-        ev.data.u64 = ((unsigned long long)s << 32) | (unsigned)i;
-        epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+        setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (unsigned)i};
+        epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
     }
     if (idle) {
         printf("ready\n");
@@ -95,14 +119,14 @@ int main(int argc, char** argv) {
     double start = now(), end = start + seconds;
     for (int i = 0; i < conns; ++i) {
         sent_at[i] = start;
-        if (write(fds[i], msg, msg_len) != msg_len) return 1;
+        if (conn_write(&cs[i], msg, msg_len) != msg_len) return 1;
     }
     struct epoll_event evs[256];
     while (now() < end) {
         int n = epoll_wait(ep, evs, 256, 100);
         for (int k = 0; k < n; ++k) {
-            int i = (int)(evs[k].data.u64 & 0xffffffffu), s = (int)(evs[k].data.u64 >> 32);
-            ssize_t r = read(s, buf, sizeof buf);
+            int i = (int)evs[k].data.u32;
+            ssize_t r = conn_read(&cs[i], buf, sizeof buf);
             if (r <= 0) return 1;
             got[i] += (int)r;
             if (got[i] >= reply_len) {
@@ -111,7 +135,7 @@ int main(int argc, char** argv) {
                 ++trips;
                 got[i] = 0;
                 sent_at[i] = t;
-                if (write(s, msg, msg_len) != msg_len) return 1;
+                if (conn_write(&cs[i], msg, msg_len) != msg_len) return 1;
             }
         }
     }

@@ -1,5 +1,6 @@
-// Go peer for bench/ws_bench.py: gorilla/websocket echo on /echo (Debian's
-// golang-github-gorilla-websocket-dev), run with GOMAXPROCS=1.
+// Go peer for bench/ws_bench.py and bench/tls_bench.py: gorilla/websocket echo on /echo
+// (Debian's golang-github-gorilla-websocket-dev), run with GOMAXPROCS=1.
+// Usage: ws_go <port> [<cert> <key>] (with a certificate and key: ListenAndServeTLS, wss://).
 package main
 
 import (
@@ -30,5 +31,10 @@ func echo(w http.ResponseWriter, r *http.Request) {
 
 func main() {
 	http.HandleFunc("/echo", echo)
-	http.ListenAndServe("127.0.0.1:"+os.Args[1], nil)
+	address := "127.0.0.1:" + os.Args[1]
+	if len(os.Args) > 3 {
+		http.ListenAndServeTLS(address, os.Args[2], os.Args[3], nil)
+	} else {
+		http.ListenAndServe(address, nil)
+	}
 }
