@@ -1,5 +1,6 @@
 #include <cassert>
 #include <cstdio>
+#include <geventpp/runtime/detail/local_slots.hpp>
 #include <geventpp/runtime/greenlet.hpp>
 #include <geventpp/runtime/hub.hpp>
 #include <geventpp/runtime/pool.hpp>
@@ -71,8 +72,14 @@ void GreenletState::main() noexcept {
     sanitizer::dying();
 }
 
+LocalSlots& GreenletState::locals() {
+    if (!locals_) locals_ = std::make_unique<LocalSlots>();
+    return *locals_;
+}
+
 void GreenletState::finish() noexcept {
     release_function();
+    if (locals_) locals_->clear();  // still this greenlet: a destructor may use other locals
     detail::HubAccess::impl(*hub_).remove_live(*this);
     {
         SpinGuard lk(park_lock_);

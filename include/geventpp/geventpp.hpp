@@ -24,6 +24,7 @@
 #include <geventpp/runtime/event.hpp>
 #include <geventpp/runtime/greenlet.hpp>
 #include <geventpp/runtime/hub.hpp>
+#include <geventpp/runtime/local.hpp>
 #include <geventpp/runtime/lock.hpp>
 #include <geventpp/runtime/monitor.hpp>
 #include <geventpp/runtime/pool.hpp>

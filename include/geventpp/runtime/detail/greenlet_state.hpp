@@ -20,6 +20,8 @@ class Group;
 namespace gev::detail {
 
 // One gev::Timeout in force around the current greenlet's code. Scopes nest as a stack.
+class LocalSlots;
+
 struct TimeoutScope {
     TimePoint deadline = forever;
     TimeoutScope* parent = nullptr;
@@ -87,6 +89,10 @@ public:
     // out.
     void** asan_fake_stack() noexcept { return &asan_fake_stack_; }
 
+    // The values of gev::local this greenlet created (made on first use; local.cpp), destroyed
+    // when it finishes.
+    LocalSlots& locals();
+
     // The hub's intrusive list of its live greenlets, `head` its first.
     void join_live(GreenletState*& head) noexcept;
     void leave_live(GreenletState*& head) noexcept;
@@ -131,6 +137,7 @@ private:
     std::vector<LinkEntry> links_;
     std::uint64_t next_link_ = 1;
     Group* group_ = nullptr;
+    std::unique_ptr<LocalSlots> locals_;  // most greenlets use no gev::local
     GreenletState* live_prev_ = nullptr;
     GreenletState* live_next_ = nullptr;
     Stack stack_;
