@@ -9,22 +9,15 @@
 #include <chrono>
 #include <vector>
 
+#include "detail/fd_wait.hpp"
 #include "detail/libc.hpp"
 #include "detail/monkey.hpp"
 
 namespace libc = gev::net::detail::libc;
 namespace monkey = gev::monkey::detail;
+namespace fd_wait = gev::net::detail;
 
 namespace {
-
-int cooperative_poll(pollfd* fds, nfds_t n, gev::TimePoint deadline) {
-    for (;;) {
-        const int r = libc::poll(fds, n, 0);
-        if (r != 0) return r;
-        if (gev::Clock::now() >= deadline) return 0;
-        if (!monkey::wait_any(fds, n, deadline)) return libc::poll(fds, n, 0);
-    }
-}
 
 gev::TimePoint deadline_in(std::chrono::microseconds span) {
     return gev::Clock::now() + span;
@@ -37,7 +30,7 @@ extern "C" {
 int poll(pollfd* fds, nfds_t n, int timeout_ms) {
     if (timeout_ms == 0 || !monkey::cooperative(monkey::select)) return libc::poll(fds, n, timeout_ms);
     const auto deadline = timeout_ms < 0 ? gev::detail::forever : deadline_in(std::chrono::milliseconds(timeout_ms));
-    return cooperative_poll(fds, n, deadline);
+    return fd_wait::poll_until(fds, n, deadline);
 }
 
 [[noreturn]] void __chk_fail() noexcept;
@@ -69,7 +62,7 @@ int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, timev
         timeout && timeout->tv_sec < century
             ? deadline_in(std::chrono::seconds(timeout->tv_sec) + std::chrono::microseconds(timeout->tv_usec))
             : gev::detail::forever;
-    const int r = cooperative_poll(fds.data(), fds.size(), deadline);
+    const int r = fd_wait::poll_until(fds.data(), fds.size(), deadline);
     if (r < 0) return r;
     int ready = 0;
     for (const auto& p : fds) {
@@ -81,17 +74,16 @@ int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, timev
     if (readfds) FD_ZERO(readfds);
     if (writefds) FD_ZERO(writefds);
     if (exceptfds) FD_ZERO(exceptfds);
-    // The kernel's own mapping of poll events to select's sets.
     for (const auto& p : fds) {
-        if ((p.events & POLLIN) && (p.revents & (POLLIN | POLLHUP | POLLERR))) {
+        if ((p.events & POLLIN) && (p.revents & fd_wait::select_read_events)) {
             FD_SET(p.fd, readfds);
             ++ready;
         }
-        if ((p.events & POLLOUT) && (p.revents & (POLLOUT | POLLERR))) {
+        if ((p.events & POLLOUT) && (p.revents & fd_wait::select_write_events)) {
             FD_SET(p.fd, writefds);
             ++ready;
         }
-        if ((p.events & POLLPRI) && (p.revents & POLLPRI)) {
+        if ((p.events & POLLPRI) && (p.revents & fd_wait::select_except_events)) {
             FD_SET(p.fd, exceptfds);
             ++ready;
         }

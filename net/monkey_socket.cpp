@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "detail/fd_wait.hpp"
 #include "detail/libc.hpp"
 #include "detail/monkey.hpp"
 #include "detail/resolver.hpp"
@@ -80,7 +81,7 @@ public:
     Waiting(int fd, short events, int timeout_option) : fd_(fd), events_(events), option_(timeout_option) {}
     bool wait() {
         if (deadline_ == gev::TimePoint::min()) deadline_ = monkey::socket_deadline(fd_, option_);
-        return monkey::wait_fd(fd_, events_, deadline_);
+        return gev::net::detail::wait_fd(fd_, events_, deadline_);
     }
 
 private:
@@ -179,7 +180,7 @@ ssize_t transmit(int fd, const msghdr* msg, int flags, Form form, NotSocket not_
 // the caller made it non-blocking, then let libc do it.
 template <class Call>
 auto when_ready(int fd, short events, Call call) {
-    if (!monkey::nonblocking(fd)) monkey::wait_fd(fd, events, gev::detail::forever);
+    if (!monkey::nonblocking(fd)) gev::net::detail::wait_fd(fd, events, gev::detail::forever);
     return call();
 }
 
@@ -326,7 +327,7 @@ int connect(int fd, const sockaddr* addr, socklen_t len) {
         r = libc::connect(fd, addr, len);
     }
     if (r == 0 || errno != EINPROGRESS) return r;
-    if (!monkey::wait_fd(fd, POLLOUT, deadline)) return static_cast<int>(partial_or_error(0, EINPROGRESS));
+    if (!gev::net::detail::wait_fd(fd, POLLOUT, deadline)) return static_cast<int>(partial_or_error(0, EINPROGRESS));
     int err = 0;
     socklen_t err_len = sizeof err;
     ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len);

@@ -13,6 +13,7 @@
 #include <geventpp/net/base_server.hpp>
 #include <geventpp/net/datagram_server.hpp>
 #include <geventpp/net/error.hpp>
+#include <geventpp/net/fd_wait.hpp>
 #include <geventpp/net/reader.hpp>
 #include <geventpp/net/resolve.hpp>
 #include <geventpp/net/serve.hpp>

@@ -1,8 +1,6 @@
-// What the patched calls of libgeventpp_monkey share: which groups are patched, and how a
-// greenlet parks on a file descriptor it does not own (no gev::net::Socket behind it).
+// What the patched calls of libgeventpp_monkey share: which groups are patched, and what a
+// caller's fd asks for. They park on fds through net/detail/fd_wait.hpp, as gev::wait_read does.
 #pragma once
-
-#include <poll.h>
 
 #include <atomic>
 #include <geventpp/runtime/detail/park.hpp>
@@ -23,12 +21,5 @@ bool nonblocking(int fd) noexcept;
 // The deadline SO_RCVTIMEO or SO_SNDTIMEO (`option`) sets for a call starting now; forever
 // when unset or when fd is not a socket.
 TimePoint socket_deadline(int fd, int option) noexcept;
-
-// Parks the calling greenlet until one of `fds` is ready for its events (as poll() sees them),
-// or the deadline passes (false). Negative fds are ignored. A cancellation point.
-bool wait_any(pollfd* fds, nfds_t n, TimePoint deadline);
-
-// Until fd is ready for `events`: returns at once when it already is.
-bool wait_fd(int fd, short events, TimePoint deadline);
 
 }  // namespace gev::monkey::detail

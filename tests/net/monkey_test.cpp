@@ -449,6 +449,20 @@ TEST_CASE("kill_and_timeout_interrupt_a_patched_call") {
     });
 }
 
+// The patched calls wait through the main library's fd waits: gev::cancel_wait reaches them.
+TEST_CASE("cancel_wait_raises_out_of_a_patched_recv") {
+    patched_run([] {
+        Pair p;
+        auto waiter = gev::spawn([&] {
+            char c;
+            CHECK_THROWS_AS(::recv(p.fd[0], &c, 1, 0), gev::net::SocketError);
+        });
+        gev::sleep(10ms);
+        CHECK(gev::cancel_wait(p.fd[0]) == 1);
+        waiter.get();
+    });
+}
+
 TEST_CASE("calls_outside_greenlets_go_to_libc") {
     gev::monkey::patch_all();
     Pair p;
