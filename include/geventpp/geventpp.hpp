@@ -16,6 +16,7 @@
 #include <geventpp/net/fd_wait.hpp>
 #include <geventpp/net/reader.hpp>
 #include <geventpp/net/resolve.hpp>
+#include <geventpp/net/select.hpp>
 #include <geventpp/net/serve.hpp>
 #include <geventpp/net/socket.hpp>
 #include <geventpp/net/ssl.hpp>
