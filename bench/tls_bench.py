@@ -1,16 +1,16 @@
 #!/usr/bin/python3
 """HTTPS and WSS benchmark: geventpp's async_primer (--tls-cert/--tls-key) beside nginx (one
-worker, ssl_session_cache), Go's ListenAndServeTLS (GOMAXPROCS=1) and a bare C epoll server on
-OpenSSL (bench/hello_tls_epoll.c, the floor: only what any HTTPS server must do), from the same
-run, all with the same ECDSA P-256 certificate (made here) and TLS 1.3.
+worker, ssl_session_cache), Go's ListenAndServeTLS (GOMAXPROCS=1) and the floor, bare C epoll
+servers on OpenSSL that do only what any server must (bench/hello_epoll.c and ws_epoll.c given a
+certificate), from the same run, all with the same ECDSA P-256 certificate (made here), TLS 1.3.
 
 Each server is pinned to core 0 and the load to core 1; runs are interleaved, 3 rounds,
 medians, each with the server's CPU share, the rate per server core and our ratios:
 - keep-alive GET /hello with wrk -t1 -c64 (req/s);
 - new connections (bench/tls_load.go, 32 at a time: handshake, GET /hello, close), with full
   handshakes and then with TLS 1.3 session resumption (the fraction resumed is printed);
-- WSS echo against Go's gorilla/websocket (bench/echo_load.c over TLS: 64 connections, 32-byte
-  messages);
+- WSS echo against Go's gorilla/websocket and the floor (bench/echo_load.c over TLS: 64
+  connections, 32-byte messages);
 then server RSS per idle TLS keep-alive connection with N of them (each made one request over
 its own full handshake, then held).
 Usage: tls_bench.py <build dir> [seconds per run] [idle connections]. Needs nginx-light,
@@ -46,11 +46,12 @@ SERVERS = {
     "nginx (1 worker)": lambda port: nginx_cmd(TMP, port, ssl=f"ssl_protocols TLSv1.3; ssl_session_cache shared:SSL:10m; "
                                                          f"ssl_certificate {CERT}; ssl_certificate_key {KEY};"),
     "Go net/http": lambda port: [go_binary(os.path.join(HERE, "hello_go.go"), TMP), str(port), CERT, KEY],
-    "C OpenSSL (floor)": lambda port: [os.path.join(BUILD, "bench/hello_tls_epoll"), str(port), CERT, KEY],
+    "C OpenSSL (floor)": lambda port: [os.path.join(BUILD, "bench/hello_epoll"), str(port), CERT, KEY],
 }
 WSS_SERVERS = {
     "geventpp": SERVERS["geventpp"],
     "Go gorilla": lambda port: [go_binary(os.path.join(HERE, "ws_go.go"), TMP), str(port), CERT, KEY],
+    "C OpenSSL (floor)": lambda port: [os.path.join(BUILD, "bench/ws_epoll"), str(port), CERT, KEY],
 }
 
 
