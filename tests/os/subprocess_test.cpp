@@ -276,3 +276,16 @@ TEST_CASE("readline_reads_lines_as_they_come") {
         CHECK(p.wait() == 0);
     });
 }
+
+TEST_CASE("a_child_still_running_at_hub_exit_is_left_running") {
+    pid_t pid = -1;
+    const auto start = std::chrono::steady_clock::now();
+    gev::run([&] {
+        sp::Popen p({"sleep", "10"});
+        pid = p.pid();
+    });
+    CHECK(seconds_since(start) < 2.0);  // the watcher is killed with the hub, not waited for
+    CHECK(::kill(pid, 0) == 0);         // and the child runs on, as Python leaves it
+    ::kill(pid, SIGKILL);
+    CHECK(::waitpid(pid, nullptr, 0) == pid);
+}
