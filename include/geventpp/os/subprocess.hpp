@@ -32,6 +32,8 @@
 #include <sys/types.h>
 
 #include <cstdio>
+#include <geventpp/net/error.hpp>
+#include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/seconds.hpp>
 #include <geventpp/runtime/wait.hpp>
 #include <map>
