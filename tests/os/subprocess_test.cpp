@@ -289,3 +289,16 @@ TEST_CASE("a_child_still_running_at_hub_exit_is_left_running") {
     ::kill(pid, SIGKILL);
     CHECK(::waitpid(pid, nullptr, 0) == pid);
 }
+
+TEST_CASE("gev_wait_on_popens_returns_those_that_exited_within_the_timeout") {
+    gev::run([] {
+        sp::Popen slow({"sleep", "10"});
+        sp::Popen quick({"true"});
+        CHECK(gev::wait({slow, quick}, 500ms) == std::vector<std::size_t>{1});
+        CHECK(!slow.poll());
+        CHECK(quick.poll() == 0);
+        slow.kill();
+        CHECK(gev::wait({slow}, 5s).size() == 1);
+        CHECK(slow.returncode() == -SIGKILL);
+    });
+}
