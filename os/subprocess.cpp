@@ -555,4 +555,15 @@ std::string check_output(std::vector<std::string> args, Options options, Seconds
     return *run(std::move(args), std::move(r)).stdout;
 }
 
+std::pair<int, std::string> getstatusoutput(const std::string& cmd) {
+    auto done = run({"/bin/sh", "-c", cmd}, {.stdout = PIPE, .stderr = STDOUT});
+    std::string out = std::move(*done.stdout);
+    if (!out.empty() && out.back() == '\n') out.pop_back();
+    return {done.returncode, std::move(out)};
+}
+
+std::string getoutput(const std::string& cmd) {
+    return getstatusoutput(cmd).second;
+}
+
 }  // namespace gev::subprocess

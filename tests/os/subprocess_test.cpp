@@ -302,3 +302,10 @@ TEST_CASE("gev_wait_on_popens_returns_those_that_exited_within_the_timeout") {
         CHECK(slow.returncode() == -SIGKILL);
     });
 }
+
+TEST_CASE("getoutput_and_getstatusoutput_run_a_shell_command") {
+    gev::run([] {
+        CHECK(sp::getoutput("echo one; echo two >&2") == "one\ntwo");
+        CHECK(sp::getstatusoutput("echo no; exit 3") == std::pair<int, std::string>{3, "no"});
+    });
+}

@@ -259,4 +259,10 @@ int check_call(std::vector<std::string> args, Options options = {}, Seconds time
 std::string check_output(std::vector<std::string> args, Options options = {}, Seconds timeout = {},
                          std::optional<std::string> input = std::nullopt);
 
+// Runs `cmd` with /bin/sh -c, stderr into stdout; returns {returncode, output} with one trailing
+// newline removed, Python's getstatusoutput. Blocks.
+std::pair<int, std::string> getstatusoutput(const std::string& cmd);
+// The output alone, Python's getoutput. Blocks.
+std::string getoutput(const std::string& cmd);
+
 }  // namespace gev::subprocess
