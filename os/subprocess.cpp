@@ -12,10 +12,10 @@
 #include <geventpp/net/fd_wait.hpp>
 #include <geventpp/net/select.hpp>
 #include <geventpp/os/subprocess.hpp>
+#include <geventpp/runtime/detail/park.hpp>
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/event.hpp>
 #include <geventpp/runtime/greenlet.hpp>
-#include <geventpp/runtime/hub.hpp>
 #include <sstream>
 
 #include "../net/detail/libc.hpp"
@@ -282,10 +282,8 @@ void Pipe::write(std::string_view data) {
 
 Popen::Popen(std::vector<std::string> args, Options options) : args_(std::move(args)) {
     if (args_.empty()) throw std::invalid_argument("gev::subprocess::Popen: empty args — give the program first");
-    if (!Hub::current()) {
-        throw UsageError("gev::subprocess::Popen(" + args_[0] +
-                         ") outside a hub: its child is watched by the hub — call it inside gev::run");
-    }
+    // Hub::current() outlives gev::run on its thread: ask whether the hub runs.
+    gev::detail::require_hub(("gev::subprocess::Popen(" + args_[0] + ")").c_str());
     if (options.stdin.kind() == Redirect::Kind::stdout_ || options.stdout.kind() == Redirect::Kind::stdout_) {
         throw std::invalid_argument("gev::subprocess::Popen: STDOUT is for stderr only");
     }
@@ -380,9 +378,16 @@ Popen::Popen(std::vector<std::string> args, Options options) : args_(std::move(a
         pipes[i]->emplace(ours[i], stream_names[i] + who);
     }
     // The hub's child watcher: reaps the child as it exits, whoever waits (or nobody).
-    gev::spawn(SpawnOptions{"subprocess watcher" + who, 64 * 1024}, [state = state_] {
-        while (!state->try_reap()) gev::wait_read(state->pidfd);
-    });
+    try {
+        gev::spawn(SpawnOptions{"subprocess watcher" + who, 64 * 1024}, [state = state_] {
+            while (!state->try_reap()) gev::wait_read(state->pidfd);
+        });
+    } catch (...) {
+        ::kill(pid, SIGKILL);  // nobody would ever reap it
+        while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        throw;
+    }
 }
 
 Popen::~Popen() = default;
@@ -513,12 +518,11 @@ CompletedProcess run(std::vector<std::string> args, RunOptions options) {
     Output out;
     try {
         out = p.communicate(std::move(options.input), options.timeout);
-    } catch (const TimeoutExpired&) {
+    } catch (...) {
+        // A timeout, or the caller's own exception (its gev::Timeout, a kill()): as Python's
+        // run, the child is killed and reaped before the exception goes on.
         p.kill();
         p.wait();
-        throw;
-    } catch (...) {
-        p.kill();  // the watcher reaps it
         throw;
     }
     CompletedProcess done{std::move(args), *p.returncode(), std::move(out.stdout), std::move(out.stderr)};
@@ -531,7 +535,8 @@ int call(std::vector<std::string> args, Options options, Seconds timeout) {
     try {
         return p.wait(timeout);
     } catch (...) {
-        p.kill();
+        p.kill();  // and reaped, as gevent's call
+        p.wait();
         throw;
     }
 }

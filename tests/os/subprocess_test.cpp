@@ -12,6 +12,7 @@
 #include <geventpp/runtime/greenlet.hpp>
 #include <geventpp/runtime/hub.hpp>
 #include <geventpp/runtime/sleep.hpp>
+#include <geventpp/runtime/timeout.hpp>
 #include <string>
 #include <vector>
 
@@ -307,5 +308,22 @@ TEST_CASE("getoutput_and_getstatusoutput_run_a_shell_command") {
     gev::run([] {
         CHECK(sp::getoutput("echo one; echo two >&2") == "one\ntwo");
         CHECK(sp::getstatusoutput("echo no; exit 3") == std::pair<int, std::string>{3, "no"});
+    });
+}
+
+TEST_CASE("callers_timeout_kills_and_reaps_the_child_of_call_and_run") {
+    gev::run([] {
+        const auto start = std::chrono::steady_clock::now();
+        {
+            gev::Timeout t(200ms);
+            CHECK_THROWS_AS(sp::call({"sleep", "10"}), gev::Timeout::Expired);
+        }
+        {
+            gev::Timeout t(200ms);
+            CHECK_THROWS_AS(sp::run({"sleep", "10"}, {.stdout = sp::PIPE}), gev::Timeout::Expired);
+        }
+        CHECK(seconds_since(start) < 2.0);
+        CHECK(::waitpid(-1, nullptr, WNOHANG) == -1);  // no child left, not even a zombie
+        CHECK(errno == ECHILD);
     });
 }
