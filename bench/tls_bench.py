@@ -2,7 +2,8 @@
 """HTTPS and WSS benchmark: geventpp's async_primer (--tls-cert/--tls-key) beside nginx (one
 worker, ssl_session_cache), Go's ListenAndServeTLS (GOMAXPROCS=1) and the floor, bare C epoll
 servers on OpenSSL that do only what any server must (bench/hello_epoll.c and ws_epoll.c given a
-certificate), from the same run, all with the same ECDSA P-256 certificate (made here), TLS 1.3.
+certificate), from the same run, all with the same ECDSA P-256 certificate (made here), TLS 1.3
+and cipher (TLS_AES_128_GCM_SHA256, X25519).
 
 Each server is pinned to core 0 and the load to core 1; runs are interleaved, 3 rounds,
 medians, each with the server's CPU share, the rate per server core and our ratios:
@@ -32,6 +33,18 @@ IDLE = int(sys.argv[3]) if len(sys.argv) > 3 else 10000
 HERE = os.path.dirname(os.path.abspath(__file__))
 TMP = tempfile.mkdtemp(prefix="gevtlsbench-")
 CERT, KEY = os.path.join(TMP, "server.crt"), os.path.join(TMP, "server.key")
+
+
+def same_cipher():
+    """Every process this bench starts negotiates TLS_AES_128_GCM_SHA256 and X25519: an OpenSSL
+    config for the OpenSSL servers and clients (their defaults differ: geventpp prefers its own
+    order, as Python does, nginx and the floor the client's), and what Go's server picks anyway
+    with AES hardware."""
+    conf = os.path.join(TMP, "openssl.cnf")
+    with open(conf, "w") as f:
+        f.write("openssl_conf = conf\n[conf]\nssl_conf = ssl\n[ssl]\nsystem_default = tls\n"
+                "[tls]\nCiphersuites = TLS_AES_128_GCM_SHA256\nGroups = X25519\n")
+    os.environ["OPENSSL_CONF"] = conf
 
 
 def make_certificate():
@@ -100,6 +113,7 @@ def idle_run(name):
 
 def main():
     make_certificate()
+    same_cipher()
     needs = {"nginx (1 worker)": "nginx", "Go net/http": "go"}
     names = [n for n in SERVERS if n not in needs or shutil.which(needs[n])]
     servers = {n: SERVERS[n] for n in names}
