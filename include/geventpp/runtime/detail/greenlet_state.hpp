@@ -19,9 +19,9 @@ class Group;
 
 namespace gev::detail {
 
-// One gev::Timeout in force around the current greenlet's code. Scopes nest as a stack.
 class LocalSlots;
 
+// One gev::Timeout in force around the current greenlet's code. Scopes nest as a stack.
 struct TimeoutScope {
     TimePoint deadline = forever;
     TimeoutScope* parent = nullptr;
