@@ -9,8 +9,9 @@ bool Readiness::ready() const noexcept {
 
 bool Readiness::wait_ready(TimePoint deadline) {
     SpinGuard lk(lock_);
-    while (!ready_) {
-        if (!waiters_.wait(lk, deadline)) return ready_;
+    const std::uint64_t seen = sets_;
+    while (!ready_ && sets_ == seen) {
+        if (!waiters_.wait(lk, deadline)) return ready_ || sets_ != seen;
     }
     return true;
 }
@@ -44,6 +45,7 @@ void Readiness::remove_listener(ReadinessListener& w) noexcept {
 void Readiness::set_ready(SpinGuard&) noexcept {
     if (ready_) return;
     ready_ = true;
+    ++sets_;
     waiters_.notify_all();
     while (ReadinessListener* w = listeners_) {
         listeners_ = w->next_;

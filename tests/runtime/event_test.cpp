@@ -26,6 +26,27 @@ TEST_CASE("event_set_wakes_every_waiter") {
     });
 }
 
+// gevent's test__event.py TestEvent_SetThenClear1000, and what its webchat example relies on:
+// a waiter woken by set() returns true even if clear() came before it ran.
+TEST_CASE("event_set_then_clear_still_wakes_every_waiter_with_true") {
+    gev::run([] {
+        gev::Event ev;
+        int woke_true = 0;
+        std::vector<gev::AnyGreenlet> gs;
+        for (int i = 0; i < 1000; ++i)
+            gs.push_back(gev::spawn([&] {
+                if (ev.wait()) ++woke_true;
+            }));
+        gev::sleep(0.001);
+        ev.set();
+        ev.clear();
+        CHECK(gev::joinall(gs, 5s).size() == gs.size());
+        CHECK(woke_true == 1000);
+        CHECK_FALSE(ev.is_set());
+        CHECK_FALSE(ev.wait(10ms));  // a wait that starts after the clear still waits
+    });
+}
+
 TEST_CASE("event_wait_returns_false_on_timeout_and_at_once_when_set") {
     gev::run([] {
         gev::Event ev;

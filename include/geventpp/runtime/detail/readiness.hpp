@@ -3,6 +3,7 @@
 // Safe to use from any hub or thread.
 #pragma once
 
+#include <cstdint>
 #include <geventpp/runtime/detail/park.hpp>
 
 namespace gev::detail {
@@ -31,7 +32,9 @@ public:
     Readiness& operator=(const Readiness&) = delete;
 
     bool ready() const noexcept;
-    // Blocks until ready; false on timeout. A cancellation point.
+    // Blocks until ready, or until it was set since the call began even if cleared again
+    // (gevent's Event.wait: set() then clear() still wakes every waiter, with true); false on
+    // timeout. A cancellation point.
     bool wait_ready(TimePoint deadline);
 
     // Calls w.fire(tag) once when ready (at once if already ready). Returns true if it fired now.
@@ -48,6 +51,7 @@ protected:
 private:
     WaitList waiters_;
     ReadinessListener* listeners_ = nullptr;
+    std::uint64_t sets_ = 0;  // how many times it became ready: a waiter's proof it was set
     bool ready_ = false;
 };
 
