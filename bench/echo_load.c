@@ -72,8 +72,8 @@ int main(int argc, char** argv) {
     int ep = epoll_create1(0);
     int* got = calloc(conns, sizeof(int));
     struct Conn* cs = calloc(conns, sizeof *cs);
-    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+    SSL_CTX* ctx = tls ? SSL_CTX_new(TLS_client_method()) : NULL;
+    if (ctx) SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
     double* sent_at = calloc(conns, sizeof(double));
     size_t cap = 1 << 20, nsamples = 0;
     double* samples = malloc(cap * sizeof(double));
