@@ -16,4 +16,8 @@ bool Event::wait(Seconds timeout) {
     return wait_ready(timeout.deadline());
 }
 
+std::uint64_t Event::rawlink(std::function<void(Event&)> fn) {
+    return links_.add([this, fn = std::move(fn)] { fn(*this); });
+}
+
 }  // namespace gev

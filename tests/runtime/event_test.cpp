@@ -178,3 +178,82 @@ TEST_CASE("signal_handler_runs_its_function_in_a_greenlet_on_the_hub") {
         handler.cancel();
     });
 }
+
+TEST_CASE("event_rawlink_calls_back_once_in_the_hub_after_set_and_unlink_cancels") {
+    gev::run([] {
+        gev::Event e;
+        std::vector<std::string> log;
+        e.rawlink([&](gev::Event& ev) { log.push_back(ev.is_set() ? "a:set" : "a:clear"); });
+        const auto b = e.rawlink([&](gev::Event&) { log.push_back("b"); });
+        e.unlink(b);
+        e.unlink(b);  // a spent id is ignored
+        e.set();
+        CHECK(log.empty());  // called in the hub's loop, not inside set()
+        gev::sleep(1ms);     // the hub's loop runs while every greenlet sleeps
+        CHECK(log == std::vector<std::string>{"a:set"});
+        e.clear();
+        e.set();
+        gev::sleep(1ms);
+        CHECK(log.size() == 1);                                  // a link runs once, as gevent's
+        e.rawlink([&](gev::Event&) { log.push_back("late"); });  // already set: runs soon
+        gev::sleep(1ms);
+        CHECK(log.back() == "late");
+    });
+}
+
+TEST_CASE("event_rawlink_set_from_another_thread_runs_on_the_linking_hub") {
+    gev::run([] {
+        gev::Event e;
+        std::thread::id ran_on;
+        gev::Event done;
+        e.rawlink([&](gev::Event&) {
+            ran_on = std::this_thread::get_id();
+            done.set();
+        });
+        std::thread setter([&] { e.set(); });
+        CHECK(done.wait(5s));
+        setter.join();
+        CHECK(ran_on == std::this_thread::get_id());
+    });
+}
+
+TEST_CASE("a_destroyed_event_drops_its_pending_links") {
+    gev::run([] {
+        int calls = 0;
+        {
+            gev::Event e;
+            e.rawlink([&](gev::Event&) { ++calls; });
+            e.set();  // posted to the hub, not run yet
+        }
+        gev::sleep(1ms);
+        CHECK(calls == 0);
+    });
+}
+
+TEST_CASE("rawlink_outside_a_hub_is_a_usage_error") {
+    gev::Event e;
+    CHECK_THROWS_AS(e.rawlink([](gev::Event&) {}), gev::UsageError);
+}
+
+TEST_CASE("async_result_rawlink_receives_the_result") {
+    gev::run([] {
+        gev::AsyncResult<int> r;
+        std::optional<int> seen;
+        bool failed = false;
+        r.rawlink([&](gev::AsyncResult<int> x) { seen = x.get(); });
+        const auto id = r.rawlink([&](gev::AsyncResult<int>) { failed = true; });
+        r.unlink(id);
+        gev::spawn_later(2ms, [r] { r.set(42); });
+        r.wait();
+        gev::sleep(1ms);
+        CHECK(seen == 42);
+        CHECK_FALSE(failed);
+
+        gev::AsyncResult<> bad;
+        bool exception_seen = false;
+        bad.rawlink([&](gev::AsyncResult<> x) { exception_seen = !x.successful() && x.exception() != nullptr; });
+        bad.set_exception(std::runtime_error("no"));
+        gev::sleep(1ms);
+        CHECK(exception_seen);
+    });
+}

@@ -3,9 +3,15 @@
 // A copyable handle: every copy sees the same result. set()/set_exception() may be called from
 // any hub or plain thread (ThreadPool workers do); get() blocks the calling greenlet until the
 // result is there (a cancellation point), then returns it or rethrows the exception.
+// rawlink(fn) calls fn(result) once, in the loop of the hub that called rawlink, after a value
+// or exception is set (soon, if one is there now); fn must not block. unlink(id) cancels it.
+// rawlink throws UsageError outside a hub.
 #pragma once
 
+#include <cstdint>
 #include <exception>
+#include <functional>
+#include <geventpp/runtime/detail/raw_links.hpp>
 #include <geventpp/runtime/detail/readiness.hpp>
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/seconds.hpp>
@@ -61,8 +67,10 @@ public:
         SpinGuard lk(lock_);
         return slot_.value;
     }
+    RawLinks& links() noexcept { return links_; }
 
 private:
+    RawLinks links_{*this};
     ResultSlot<T> slot_;
     std::exception_ptr exception_;
 };
@@ -103,9 +111,19 @@ public:
     // gevent's get(block=False): throws Timeout::Expired when not ready yet.
     T get_nowait() const { return get(Seconds(0.0)); }
 
+    // The callback holds the result weakly: a result nobody else holds is never set, and
+    // its links go with it.
+    std::uint64_t rawlink(std::function<void(AsyncResult)> fn) const {
+        return s_->links().add([weak = std::weak_ptr(s_), fn = std::move(fn)] {
+            if (auto s = weak.lock()) fn(AsyncResult(std::move(s)));
+        });
+    }
+    void unlink(std::uint64_t id) const noexcept { s_->links().remove(id); }
+
     detail::Readiness& readiness() const noexcept { return *s_; }
 
 private:
+    explicit AsyncResult(std::shared_ptr<detail::AsyncState<T>> s) : s_(std::move(s)) {}
     std::shared_ptr<detail::AsyncState<T>> s_;
 };
 
