@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cassert>
 #include <cstdio>
 #include <geventpp/runtime/detail/local_slots.hpp>
@@ -5,6 +6,7 @@
 #include <geventpp/runtime/hub.hpp>
 #include <geventpp/runtime/pool.hpp>
 #include <geventpp/runtime/timeout.hpp>
+#include <geventpp/runtime/wait.hpp>
 #include <utility>
 
 #include "detail/fiber_sanitizers.hpp"
@@ -286,17 +288,27 @@ AnyGreenlet getcurrent() {
     return g ? detail::GreenletAccess::handle(g->shared_from_this()) : AnyGreenlet();
 }
 
-std::vector<AnyGreenlet> joinall(const std::vector<AnyGreenlet>& greenlets, Seconds timeout, bool raise_error) {
-    const auto deadline = timeout.deadline();
+std::vector<AnyGreenlet> joinall(const std::vector<AnyGreenlet>& greenlets, Seconds timeout, bool raise_error,
+                                 std::optional<std::size_t> count) {
+    const std::size_t want = std::min(count.value_or(greenlets.size()), greenlets.size());
     std::vector<AnyGreenlet> done;
-    for (const auto& g : greenlets) {
-        if (!detail::GreenletAccess::state(g).wait_ready(deadline)) break;
+    done.reserve(want);
+    if (want == 0) return done;
+    IWait finished(std::vector<Waitable>(greenlets.begin(), greenlets.end()), timeout);
+    while (done.size() < want) {
+        const auto i = finished.next();
+        if (!i) break;
+        const auto& g = greenlets[*i];
         if (raise_error) {
             if (auto e = g.exception()) std::rethrow_exception(e);
         }
         done.push_back(g);
     }
     return done;
+}
+
+void kill(const AnyGreenlet& g, std::exception_ptr e) {
+    g.kill_with(std::move(e), false);
 }
 
 void killall(const std::vector<AnyGreenlet>& greenlets, std::exception_ptr e, bool block, Seconds timeout) {

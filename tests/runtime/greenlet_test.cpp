@@ -257,3 +257,21 @@ TEST_CASE("a_finished_greenlet_lets_go_of_what_its_function_captured") {
         CHECK(token.use_count() == 1);  // both handles live on, the functions are gone
     });
 }
+
+TEST_CASE("joinall_count_returns_after_the_first_ones_in_the_order_they_finished") {
+    gev::run([] {
+        auto slow = gev::spawn([] { gev::sleep(10s); });
+        auto second = gev::spawn([] { gev::sleep(20ms); });
+        auto first = gev::spawn([] { gev::sleep(1ms); });
+        auto done = gev::joinall({slow, second, first}, {}, false, 2);
+        REQUIRE(done.size() == 2);
+        CHECK(done[0] == first);
+        CHECK(done[1] == second);
+        CHECK(gev::joinall({slow, first}, 5ms).size() == 1);  // every one that finished, not a prefix
+        CHECK(gev::joinall({slow}, {}, false, 0).empty());
+        gev::kill(slow);
+        CHECK_FALSE(slow.dead());  // gevent.kill does not wait
+        CHECK(slow.join(1s));
+        CHECK(slow.successful());
+    });
+}

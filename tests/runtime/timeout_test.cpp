@@ -138,3 +138,18 @@ TEST_CASE("seconds_accept_floats_and_chrono_durations") {
 TEST_CASE("timeout_outside_a_greenlet_is_a_usage_error") {
     CHECK_THROWS_AS(gev::Timeout(1s), gev::UsageError);
 }
+
+TEST_CASE("timeout_start_new_makes_a_started_timeout_in_place") {
+    gev::run([] {
+        auto t = gev::Timeout::start_new(5ms);
+        CHECK(t.pending());
+        try {
+            gev::sleep(1s);
+            FAIL("not interrupted");
+        } catch (const gev::Timeout::Expired& e) {
+            CHECK(e.is(t));
+        }
+        auto custom = gev::Timeout::start_new(0.0, std::runtime_error("zero"));
+        CHECK_THROWS_WITH_AS(gev::sleep(1s), "zero", std::runtime_error);
+    });
+}

@@ -234,10 +234,15 @@ auto spawn_later(Seconds delay, F&& fn, Args&&... args) {
 // The greenlet running now; an empty handle on a hub's main context.
 AnyGreenlet getcurrent();
 
-// Waits for every greenlet to finish (up to `timeout`); returns those that finished. With
-// `raise_error`, rethrows the first exception that ended one of them.
+// Waits for every greenlet to finish, or the first `count` of them, up to `timeout`; returns
+// those that finished, in the order they did (gevent's joinall). With `raise_error`, rethrows
+// the exception of the first to end with one.
 std::vector<AnyGreenlet> joinall(const std::vector<AnyGreenlet>& greenlets, Seconds timeout = {},
-                                 bool raise_error = false);
+                                 bool raise_error = false, std::optional<std::size_t> count = std::nullopt);
+
+// gevent.kill(greenlet, exception): raises `e` (GreenletExit by default) in g at its next
+// blocking point and returns at once; g.kill(e, false) as a free function.
+void kill(const AnyGreenlet& g, std::exception_ptr e = nullptr);
 
 // Kills every greenlet with `e` (GreenletExit by default); with `block`, waits for them.
 void killall(const std::vector<AnyGreenlet>& greenlets, std::exception_ptr e = nullptr, bool block = true,

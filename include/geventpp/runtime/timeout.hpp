@@ -13,7 +13,9 @@
 //
 // gevent's `with Timeout(s, False):` (end the block silently) is Timeout::within(s, fn), and
 // gevent.with_timeout(s, fn, timeout_value=v) is gev::with_timeout(s, fn, v).
-// Timeout objects belong to the greenlet that made them and cannot be moved.
+// Timeout objects belong to the greenlet that made them and cannot be moved; construction starts
+// them, so gevent's `t = Timeout.start_new(s)` is `auto t = gev::Timeout::start_new(s)` (the
+// object is made in place) or simply `gev::Timeout t(s)`.
 #pragma once
 
 #include <exception>
@@ -49,6 +51,14 @@ public:
     }
     ~Timeout();
     Timeout(const Timeout&) = delete;
+
+    // gevent's Timeout.start_new(seconds, exception): a started Timeout, made in the caller's
+    // variable (a prvalue, so the unmovable object needs no move).
+    static Timeout start_new(Seconds seconds) { return Timeout(seconds); }
+    template <class E>
+    static Timeout start_new(Seconds seconds, E exception) {
+        return Timeout(seconds, std::move(exception));
+    }
     Timeout& operator=(const Timeout&) = delete;
 
     // Stops it; a cancelled timeout never fires.
