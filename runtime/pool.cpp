@@ -12,9 +12,9 @@ Group::~Group() {
     }
 }
 
-void Group::add(const AnyGreenlet& g) {
+void Group::add(const AnyGreenlet& g, bool blocking, Seconds timeout) {
     if (contains(g)) return;
-    reserve();
+    if (!reserve(blocking, timeout)) throw PoolFull();
     track(g);
 }
 
@@ -61,7 +61,7 @@ std::vector<AnyGreenlet> Group::greenlets() const {
 bool Group::join(Seconds timeout, bool raise_error) {
     const auto deadline = timeout.deadline();
     if (raise_error) {
-        // PolledFd each member so the first failure surfaces at once.
+        // Each member in turn, rethrowing its failure as soon as it is found.
         for (auto& g : greenlets()) {
             if (!detail::GreenletAccess::state(g).wait_ready(deadline)) return false;
             if (auto e = g.exception()) std::rethrow_exception(e);
@@ -76,6 +76,10 @@ bool Group::join(Seconds timeout, bool raise_error) {
 
 void Group::kill(std::exception_ptr e, bool block, Seconds timeout) {
     killall(greenlets(), std::move(e), block, timeout);
+}
+
+void Group::killone(const AnyGreenlet& g, std::exception_ptr e, bool block, Seconds timeout) {
+    if (contains(g)) g.kill_with(std::move(e), block, timeout);
 }
 
 }  // namespace gev

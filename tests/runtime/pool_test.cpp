@@ -120,3 +120,66 @@ TEST_CASE("pool_wait_available_waits_for_a_free_slot") {
         CHECK(pool.wait_available(1s) == 1);
     });
 }
+
+TEST_CASE("pool_add_without_blocking_or_past_its_timeout_throws_pool_full") {
+    gev::run([] {
+        gev::Pool pool(1);
+        auto busy = pool.spawn([] { gev::sleep(10s); });
+        auto other = gev::spawn([] { gev::sleep(10s); });
+        CHECK_THROWS_AS(pool.add(other, false), gev::PoolFull);
+        CHECK_THROWS_AS(pool.add(other, true, 5ms), gev::Full);  // PoolFull is a queue Full, as gevent's
+        CHECK_FALSE(pool.contains(other));
+        pool.killone(busy);
+        CHECK(busy.dead());
+        pool.add(other, false);
+        CHECK(pool.contains(other));
+        pool.killone(gev::spawn([] {}));  // not a member: nothing happens
+        pool.kill();
+    });
+}
+
+TEST_CASE("apply_async_never_blocks_even_on_a_full_pool") {
+    gev::run([] {
+        gev::Pool pool(1);
+        auto busy = pool.spawn([] { gev::sleep(20ms); });
+        std::vector<int> called;
+        auto g = pool.apply_async([] { return 5; }, [&](int v) { called.push_back(v); });
+        CHECK_FALSE(g.ready());  // returned at once although the pool is full
+        CHECK(g.get() == 5);
+        CHECK(called == std::vector<int>{5});
+        CHECK(busy.dead());
+        auto free_slot = pool.apply_async([] { return 6; });
+        CHECK(pool.contains(free_slot));
+        CHECK(free_slot.get() == 6);
+        std::vector<int> mapped;
+        auto m = pool.map_async([](int i) { return i * 10; }, std::vector<int>{1, 2, 3},
+                                [&](const std::vector<int>& r) { mapped = r; });
+        CHECK(m.get() == std::vector<int>{10, 20, 30});
+        CHECK(mapped == std::vector<int>{10, 20, 30});
+    });
+}
+
+TEST_CASE("imap_maxsize_bounds_the_results_waiting_for_the_reader") {
+    gev::run([] {
+        gev::Pool pool(10);
+        int finished = 0;
+        auto results = pool.imap_unordered(
+            [&](int i) {
+                ++finished;
+                return i;
+            },
+            std::vector<int>{1, 2, 3, 4, 5, 6}, 2);
+        gev::sleep(10ms);
+        CHECK(finished == 6);     // all ran,
+        CHECK(pool.size() == 4);  // but four wait to hand over their result
+        int sum = 0;
+        for (int r : results) sum += r;
+        CHECK(sum == 21);
+        CHECK_THROWS_AS(pool.imap([](int i) { return i; }, std::vector<int>{1}, 0), std::invalid_argument);
+        {
+            auto abandoned = pool.imap([](int i) { return i; }, std::vector<int>{1, 2, 3, 4, 5}, 1);
+            gev::sleep(5ms);
+        }
+        CHECK(pool.join(1s));  // an abandoned imap frees its workers
+    });
+}

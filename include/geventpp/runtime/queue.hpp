@@ -36,6 +36,9 @@ public:
 class Full : public std::runtime_error {
 public:
     Full() : std::runtime_error("Full: the queue has no room") {}
+
+protected:
+    explicit Full(const char* what) : std::runtime_error(what) {}
 };
 // put() on a closed queue, or get() on a closed queue that is drained.
 class QueueClosed : public std::runtime_error {
