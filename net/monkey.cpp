@@ -49,8 +49,14 @@ void patch_socket() {
 void patch_select() {
     detail::patched.fetch_or(detail::select);
 }
+void patch_os() {
+    detail::patched.fetch_or(detail::os);
+}
+void patch_subprocess() {
+    detail::patched.fetch_or(detail::subprocess);
+}
 void patch_all() {
-    detail::patched.fetch_or(detail::time | detail::socket | detail::select);
+    detail::patched.fetch_or(detail::time | detail::socket | detail::select | detail::os | detail::subprocess);
 }
 
 bool is_time_patched() noexcept {
@@ -61,6 +67,12 @@ bool is_socket_patched() noexcept {
 }
 bool is_select_patched() noexcept {
     return detail::patched.load() & detail::select;
+}
+bool is_os_patched() noexcept {
+    return detail::patched.load() & detail::os;
+}
+bool is_subprocess_patched() noexcept {
+    return detail::patched.load() & detail::subprocess;
 }
 
 }  // namespace gev::monkey

@@ -6,13 +6,16 @@
 
 #include <netdb.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 namespace gev::net::detail::libc {
 
@@ -50,6 +53,10 @@ GEV_LIBC_CALL(accept4)
 GEV_LIBC_CALL(poll)
 GEV_LIBC_CALL(select)
 GEV_LIBC_CALL(getaddrinfo)
+GEV_LIBC_CALL(waitpid)
+GEV_LIBC_CALL(wait4)
+GEV_LIBC_CALL(waitid)
+GEV_LIBC_CALL(system)
 #undef GEV_LIBC_CALL
 
 }  // namespace gev::net::detail::libc

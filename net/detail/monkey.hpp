@@ -7,7 +7,7 @@
 
 namespace gev::monkey::detail {
 
-enum Group : unsigned { time = 1, socket = 2, select = 4 };
+enum Group : unsigned { time = 1, socket = 2, select = 4, os = 8, subprocess = 16 };
 extern std::atomic<unsigned> patched;
 
 // Whether a call of `group` should cooperate: the group is patched and a greenlet is calling.

@@ -4,8 +4,11 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <spawn.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -56,6 +59,16 @@ void timeout_200ms(int fd, int option) {
     REQUIRE(::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv) == 0);
 }
 
+extern "C" char** environ;
+
+// Starts argv as a child with posix_spawnp; its pid.
+pid_t spawn_child(std::vector<const char*> argv) {
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    REQUIRE(::posix_spawnp(&pid, argv[0], nullptr, nullptr, const_cast<char* const*>(argv.data()), environ) == 0);
+    return pid;
+}
+
 void patched_run(std::function<void()> body) {
     gev::monkey::patch_all();
     gev::run(std::move(body));
@@ -69,6 +82,8 @@ TEST_CASE("patch_functions_report_what_they_patched") {
     gev::monkey::patch_all();
     CHECK(gev::monkey::is_socket_patched());
     CHECK(gev::monkey::is_select_patched());
+    CHECK(gev::monkey::is_os_patched());
+    CHECK(gev::monkey::is_subprocess_patched());
 }
 
 TEST_CASE("sleep_family_sleeps_only_the_calling_greenlet") {
@@ -530,4 +545,78 @@ TEST_CASE("a_hub_ending_kills_greenlets_blocked_in_patched_calls") {
         gev::sleep(50ms);
     });
     CHECK(seconds_since(start) < 2.0);
+}
+
+TEST_CASE("waitpid_and_its_family_wait_for_children_in_the_greenlet") {
+    patched_run([] {
+        Ticker ticker;
+        int status = 0;
+        const pid_t one = spawn_child({"sh", "-c", "sleep 0.2; exit 3"});
+        CHECK(::waitpid(one, &status, 0) == one);  // a pidfd wait
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 3);
+        CHECK(ticker.ticks >= 10);
+
+        const pid_t any = spawn_child({"sleep", "0.2"});
+        const int before = ticker.ticks;
+        CHECK(::wait(&status) == any);  // any child: short pauses between tries
+        CHECK(WIFEXITED(status));
+        CHECK(ticker.ticks - before >= 10);
+
+        const pid_t killed = spawn_child({"sleep", "10"});
+        rusage usage{};
+        gev::spawn_later(50ms, [killed] { ::kill(killed, SIGTERM); });
+        CHECK(::wait4(killed, &status, 0, &usage) == killed);
+        CHECK(WIFSIGNALED(status));
+        CHECK(WTERMSIG(status) == SIGTERM);
+
+        const pid_t by_id = spawn_child({"sh", "-c", "sleep 0.1; exit 7"});
+        siginfo_t info{};
+        CHECK(::waitid(P_PID, by_id, &info, WEXITED) == 0);
+        CHECK(info.si_pid == by_id);
+        CHECK(info.si_code == CLD_EXITED);
+        CHECK(info.si_status == 7);
+
+        const pid_t running = spawn_child({"sleep", "10"});
+        CHECK(::waitpid(running, &status, WNOHANG) == 0);  // WNOHANG stays libc's
+        ::kill(running, SIGKILL);
+        CHECK(::waitpid(running, &status, 0) == running);
+        CHECK(::waitpid(running, &status, 0) == -1);  // reaped: libc's ECHILD
+        CHECK(errno == ECHILD);
+        CHECK(::wait(&status) == -1);
+        CHECK(errno == ECHILD);
+    });
+}
+
+TEST_CASE("system_runs_the_shell_in_the_greenlet") {
+    patched_run([] {
+        Ticker ticker;
+        CHECK(::system(nullptr) != 0);
+        const int status = ::system("sleep 0.2; exit 5");
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 5);
+        CHECK(ticker.ticks >= 10);
+        CHECK(WEXITSTATUS(::system("no-such-command-here 2>/dev/null")) == 127);
+        std::vector<gev::Greenlet<int>> many;
+        const auto start = gev::Clock::now();
+        for (int i = 0; i < 5; ++i) many.push_back(gev::spawn([] { return ::system("sleep 0.3"); }));
+        for (auto& g : many) CHECK(g.get() == 0);
+        CHECK(seconds_since(start) < 1.2);  // at once, not one after the other (1.5 s)
+    });
+}
+
+TEST_CASE("a_killed_greenlet_leaves_a_patched_waitpid") {
+    patched_run([] {
+        const pid_t child = spawn_child({"sleep", "10"});
+        auto waiter = gev::spawn([child] {
+            int status = 0;
+            return ::waitpid(child, &status, 0);
+        });
+        gev::sleep(20ms);
+        waiter.kill();
+        CHECK(waiter.dead());
+        ::kill(child, SIGKILL);
+        int status = 0;
+        CHECK(::waitpid(child, &status, 0) == child);  // the child is still ours to reap
+    });
 }

@@ -14,6 +14,10 @@
 //   socket  read, write, readv, writev, recv, send, recvfrom, sendto, recvmsg, sendmsg, connect,
 //           accept, accept4, and getaddrinfo (run on the resolver's ThreadPool)
 //   select  poll, select
+//   os      waitpid, wait, wait3, wait4, waitid (without WNOHANG: a pidfd wait for one child,
+//           short pauses between libc's WNOHANG tries for any child or stops)
+//   subprocess  system (posix_spawn of /bin/sh -c, then the os wait; SIGINT and SIGQUIT are
+//           not ignored in the parent meanwhile, as libc's system would)
 // Everywhere else — outside greenlets, on other threads, before patching, geventpp's own
 // sockets — the calls go straight to libc. Blocking semantics are kept: a blocking socket's send
 // returns once everything is sent, SO_RCVTIMEO/SO_SNDTIMEO are honoured, an fd the caller made
@@ -27,10 +31,14 @@ void patch_all();
 void patch_time();
 void patch_socket();
 void patch_select();
+void patch_os();
+void patch_subprocess();
 
 // Whether the group's calls are patched.
 bool is_time_patched() noexcept;
 bool is_socket_patched() noexcept;
 bool is_select_patched() noexcept;
+bool is_os_patched() noexcept;
+bool is_subprocess_patched() noexcept;
 
 }  // namespace gev::monkey
