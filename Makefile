@@ -108,4 +108,5 @@ bench: bench-deps build
 	/usr/bin/python3 bench/http_bench.py $(BUILD) 5
 	/usr/bin/python3 bench/ws_bench.py $(BUILD) 5
 	/usr/bin/python3 bench/tls_bench.py $(BUILD) 5
+	/usr/bin/python3 bench/process_bench.py $(BUILD) 5
 	/usr/bin/python3 bench/soak.py $(BUILD)

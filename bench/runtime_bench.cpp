@@ -7,6 +7,7 @@
 //   spawn+join                             1,000,000 greenlets, 1,000 at a time (target < 1 s)
 //   Queue put+get                          1,000,000 items through an unbounded Queue
 //   Event wake-up across hubs              two hubs on two threads ping-ponging via Events
+//   gev::local read                        a greenlet reading its own value, beside a thread_local
 //
 // Each figure is the median of 5 runs. Run: make bench (or build/bench/runtime_bench).
 #include <algorithm>
@@ -162,6 +163,34 @@ double cross_hub_wakeup() {
     return ns;
 }
 
+constexpr long reads = 20'000'000;
+thread_local long t_value = 1;
+
+// The empty asm makes the compiler keep `sum` and forget what memory holds, so each read is done.
+double thread_local_read() {
+    long sum = 0;
+    return ns_per(reads, [&] {
+        for (long i = 0; i < reads; ++i) {
+            sum += t_value;
+            asm volatile("" : "+r"(sum) : : "memory");
+        }
+    });
+}
+
+double gev_local_read() {
+    gev::local<long> value;
+    return gev::run([&] {
+        *value = 1;
+        long sum = 0;
+        return ns_per(reads, [&] {
+            for (long i = 0; i < reads; ++i) {
+                sum += *value;
+                asm volatile("" : "+r"(sum) : : "memory");
+            }
+        });
+    });
+}
+
 void row(const char* what, double ours, const char* unit, const char* peer = nullptr, double peer_value = 0) {
     if (peer) {
         std::printf("%-34s %10.1f %-4s  %-30s %10.1f %-4s  ratio %.2fx\n", what, ours, unit, peer, peer_value, unit,
@@ -188,5 +217,7 @@ int main() {
     row("1,000,000 spawn+join", spawn * 1000, "ms", "vs target 1 s", 1000);
     row("Queue put+get, per item", median_of(runs, gev_queue_put_get), "ns");
     row("Event wake-up across hubs", median_of(runs, cross_hub_wakeup), "ns");
+    row("gev::local read", median_of(runs, gev_local_read), "ns", "vs a thread_local read",
+        median_of(runs, thread_local_read));
     return 0;
 }
