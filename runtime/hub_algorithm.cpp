@@ -47,6 +47,7 @@ inline boost::fibers::context* HubAlgorithm::next_ready() noexcept {
 GEV_NO_TSAN_FRAME boost::fibers::context* HubAlgorithm::pick_next() noexcept {
     impl_.reclaimer.switched(__builtin_frame_address(0));
     boost::fibers::context* ctx = next_ready();
+    t_running = ctx;  // null: the dispatcher runs next
     if (ctx) sanitizer::leaving(ctx);
     return ctx;
 }

@@ -1,13 +1,14 @@
-#include <boost/fiber/context.hpp>
 #include <geventpp/runtime/error.hpp>
 #include <geventpp/runtime/lock.hpp>
+
+#include "detail/greenlet_props.hpp"
 
 namespace gev {
 
 namespace {
 // A greenlet, a hub's main context or a plain thread: whoever is running.
 const void* me() noexcept {
-    return boost::fibers::context::active();
+    return detail::running_context();
 }
 }  // namespace
 

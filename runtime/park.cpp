@@ -34,8 +34,10 @@ void suspend(context* ctx, GreenletState* g, TimePoint until, const boost::fiber
 }
 }  // namespace
 
+thread_local context* t_running = nullptr;
+
 GreenletState* current_greenlet() noexcept {
-    return greenlet_of(context::active());
+    return greenlet_of(running_context());
 }
 
 void WaitList::push(Waiter& w) noexcept {
@@ -62,7 +64,7 @@ void WaitList::remove(Waiter& w) noexcept {
 }
 
 bool WaitList::wait(SpinGuard& lk, TimePoint deadline) {
-    context* ctx = context::active();
+    context* ctx = running_context();
     GreenletState* g = greenlet_of(ctx);
     Waiter w;
     for (;;) {
@@ -101,7 +103,7 @@ void WaitList::notify_all() noexcept {
 }
 
 void park_until(TimePoint deadline) {
-    context* ctx = context::active();
+    context* ctx = running_context();
     GreenletState* g = greenlet_of(ctx);
     if (!g) throw UsageError("gev::sleep called on a hub's main context — call it from a greenlet");
     for (;;) {
@@ -114,7 +116,7 @@ void park_until(TimePoint deadline) {
 }
 
 void yield() {
-    context* ctx = context::active();
+    context* ctx = running_context();
     ctx->yield();
     sanitizer::arrived();
     if (GreenletState* g = greenlet_of(ctx)) g->raise_pending();
