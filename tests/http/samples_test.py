@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""End-to-end tests of gevent's HTTP examples as ported: wsgiserver, webproxy,
+"""End-to-end tests of gevent's HTTP examples as ported: wsgiserver, webproxy, webpy,
 concurrent_download (against the local async_primer: there is no internet).
 Usage: samples_test.py <build/samples>"""
 import os
@@ -50,6 +50,29 @@ class HttpSamples(unittest.TestCase):
             self.assertEqual(curl(f"{base}/{self.origin_url}/nope")[1], "404")
             self.assertEqual(curl(f"{base}/nonsense")[1], "400")
             self.assertEqual(curl(f"{base}/http://127.0.0.1:1/")[1], "502")
+        finally:
+            s.stop()
+
+    def test_webpy_long_sleeps_without_blocking_and_keeps_its_own_context(self):
+        s = Sample("webpy", 0, ready=r"Serving on (\d+)")
+        try:
+            base = f"http://127.0.0.1:{s.match.group(1)}"
+            start = time.time()
+            longs = [subprocess.Popen(["curl", "-s", "--max-time", "20", f"{base}/long?who={who}"],
+                                      stdout=subprocess.PIPE, text=True) for who in ("a", "b")]
+            while s.text().count("handling GET context id") < 2 and time.time() - start < 5:
+                time.sleep(0.01)
+            self.assertEqual(curl(base + "/"), ['Hello, world!<br><a href="/long">/long</a>', "200"])
+            self.assertLess(time.time() - start, 2)
+            self.assertEqual([p.poll() for p in longs], [None, None])  # both still sleeping
+            bodies = [p.communicate(timeout=20)[0] for p in longs]
+            took = time.time() - start
+            # Each request's web.ctx survived the other's: its own query string, 10 s later.
+            self.assertEqual(bodies, ["Hello, 10 seconds later: /long?who=a", "Hello, 10 seconds later: /long?who=b"])
+            self.assertGreaterEqual(took, 10)
+            self.assertLess(took, 13)  # slept side by side, not one after the other
+            ids = [line.split(" = ")[1] for line in s.text().splitlines() if "context id" in line]
+            self.assertEqual(len(set(ids)), 2, ids)
         finally:
             s.stop()
 
