@@ -174,11 +174,14 @@ TEST_CASE("killed_greenlet_leaves_no_transaction_open_on_its_connection") {
     const auto& dsn = cluster().dsn;
     gev::run([&] {
         pg::PostgresConnectionPool pool(dsn, 1);
+        const auto backend = text(pool.fetchone("SELECT pg_backend_pid()"));
         auto g = gev::spawn([&] { pool.execute("BEGIN; SELECT pg_sleep(10)"); });
         gev::sleep(0.2);
         g.kill();
         CHECK(g.ready());
-        CHECK(text(pool.fetchone("SELECT now() = statement_timestamp()")) == "t");  // not inside BEGIN
+        // The same connection, rolled back: outside a transaction now() is the statement's time.
+        CHECK(text(pool.fetchone("SELECT now() = statement_timestamp()")) == "t");
+        CHECK(text(pool.fetchone("SELECT pg_backend_pid()")) == backend);
         CHECK(pool.size() == 1);
     });
 }
