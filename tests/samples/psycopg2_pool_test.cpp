@@ -5,7 +5,6 @@
 #include "psycopg2_pool.hpp"
 
 #include <doctest/doctest.h>
-#include <grp.h>
 #include <pwd.h>
 #include <unistd.h>
 
