@@ -115,7 +115,7 @@ struct SessionOptions {
     std::uint32_t max_header = 64 * 1024;
     // https://: the client TLS context (CAs, client certificate, ALPN, versions); by default
     // the system's CAs with certificate and hostname verification on.
-    std::optional<net::ssl::SSLContext> ssl_context;
+    std::optional<net::ssl::SSLContext> ssl_context{};
     // false: any certificate is accepted when ssl_context is not set (for tests only: Go's
     // InsecureSkipVerify, requests' verify=False).
     bool verify = true;

@@ -88,7 +88,7 @@ struct ServerOptions {
     // and sends nothing holds its greenlet no longer), ends its connection, logged with the
     // reason when access_log is on. An idle TLS connection holds no greenlet either (with
     // idle_without_greenlet), and OpenSSL lets its buffers go while it idles.
-    std::optional<net::ssl::SSLContext> ssl_context;
+    std::optional<net::ssl::SSLContext> ssl_context{};
     // The Server header (a field value: the Server's constructor throws std::invalid_argument
     // for one with CR, LF or another control character).
     std::string server_name = "geventpp";

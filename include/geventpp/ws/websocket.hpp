@@ -103,7 +103,7 @@ struct WebSocketOptions {
     std::string origin;
     // Client, wss://: the TLS context; by default the system's CAs, with certificate and
     // hostname verification on. (A server's TLS is its http::ServerOptions::ssl_context.)
-    std::optional<net::ssl::SSLContext> ssl_context;
+    std::optional<net::ssl::SSLContext> ssl_context{};
     // Bounds each wait of a send for the peer to take more (0: none; nginx's send_timeout is
     // 60 s too): a peer that stops reading fails the connection instead of holding the sender.
     Seconds send_timeout = 60.0;
