@@ -1,6 +1,5 @@
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -19,6 +18,7 @@
 #include <sstream>
 
 #include "../net/detail/libc.hpp"
+#include "detail/fd_io.hpp"
 
 // glibc 2.36's <sys/pidfd.h> declares its functions without extern "C" (fixed in 2.37).
 extern "C" {
@@ -207,16 +207,10 @@ std::string Pipe::read(std::size_t n) {
     }
     require_open(fd_, name_, "Pipe::read");
     std::string out(n, '\0');
-    for (;;) {
-        const ssize_t r = libc::read(fd_, out.data(), n);
-        if (r >= 0) {
-            out.resize(static_cast<std::size_t>(r));
-            return out;
-        }
-        if (errno == EINTR) continue;
-        if (!libc::would_block(errno)) net::detail::throw_socket_error(errno, ("read from the " + name_).c_str());
-        gev::wait_read(fd_);
-    }
+    const ssize_t r = os::detail::read_waiting(fd_, out.data(), n);
+    if (r < 0) net::detail::throw_socket_error(errno, ("read from the " + name_).c_str());
+    out.resize(static_cast<std::size_t>(r));
+    return out;
 }
 
 std::string Pipe::read() {
@@ -245,36 +239,18 @@ std::string Pipe::readline() {
 
 std::size_t Pipe::write_some(std::string_view data) {
     require_open(fd_, name_, "Pipe::write");
-    // A write to a pipe whose reader is gone raises SIGPIPE, which would end the whole process:
-    // block it for the call, and take away the one the write made.
-    sigset_t pipe_set, old;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-    sigset_t pending;
-    sigpending(&pending);
-    const bool was_pending = sigismember(&pending, SIGPIPE);
-    ssize_t r;
-    do {
-        r = libc::write(fd_, data.data(), data.size());
-    } while (r < 0 && errno == EINTR);
-    const int err = errno;
-    if (r < 0 && err == EPIPE && !was_pending) {
-        const timespec zero{};
-        while (::sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
-        }
-    }
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    const ssize_t r = os::detail::write_nosigpipe(fd_, data.data(), data.size());
     if (r >= 0) return static_cast<std::size_t>(r);
-    if (libc::would_block(err)) return 0;
-    net::detail::throw_socket_error(err, ("write to the " + name_).c_str());
+    if (libc::would_block(errno)) return 0;
+    net::detail::throw_socket_error(errno, ("write to the " + name_).c_str());
 }
 
 void Pipe::write(std::string_view data) {
+    require_open(fd_, name_, "Pipe::write");
     while (!data.empty()) {
-        const std::size_t n = write_some(data);
-        data.remove_prefix(n);
-        if (n == 0) gev::wait_write(fd_);
+        const ssize_t r = os::detail::write_waiting(fd_, data.data(), data.size());
+        if (r < 0) net::detail::throw_socket_error(errno, ("write to the " + name_).c_str());
+        data.remove_prefix(static_cast<std::size_t>(r));
     }
 }
 
