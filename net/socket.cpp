@@ -2,8 +2,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <geventpp/net/resolve.hpp>
@@ -261,6 +264,31 @@ std::size_t Socket::send(std::string_view data, int flags) {
 
 void Socket::sendall(std::string_view data, int flags) {
     while (!data.empty()) data.remove_prefix(send(data, flags));
+}
+
+std::size_t Socket::sendfile(int file_fd, off_t offset, std::optional<std::size_t> count) {
+    if (!stream_) throw std::invalid_argument("Socket::sendfile: only SOCK_STREAM sockets send files");
+    struct stat st;
+    if (::fstat(file_fd, &st) < 0) throw_socket_error(errno, "sendfile: fstat of the file");
+    if (st.st_size == 0) return 0;  // Python's answer, for an empty file and a pipe alike
+    const std::size_t blocksize = std::min<std::size_t>(count.value_or(st.st_size), std::size_t{1} << 30);
+    std::size_t total = 0;
+    struct Seek {  // leaves the file's offset after what was sent, however we leave
+        int fd;
+        const off_t& offset;
+        const std::size_t& total;
+        ~Seek() {
+            if (total > 0) ::lseek(fd, offset + static_cast<off_t>(total), SEEK_SET);
+        }
+    } seek{file_fd, offset, total};
+    for (;;) {
+        const std::size_t want = count ? std::min(*count - total, blocksize) : blocksize;
+        if (want == 0) return total;
+        off_t at = offset + static_cast<off_t>(total);
+        const std::size_t sent = io(Direction::write, "sendfile", [&] { return ::sendfile(fd_, file_fd, &at, want); });
+        if (sent == 0) return total;  // the file ended
+        total += sent;
+    }
 }
 
 void Socket::sendall(std::span<const boost::asio::const_buffer> buffers) {

@@ -85,6 +85,15 @@ public:
     void sendall(std::string_view data, int flags = 0);
     // Sends all of `buffers` in order, gathered into as few syscalls as they allow.
     void sendall(std::span<const boost::asio::const_buffer> buffers);
+    // Python's socket.sendfile(file, offset, count): sends `count` bytes (to the end of the file
+    // when nullopt) of the open file `file_fd` from `offset` with sendfile(2), waiting whenever
+    // the socket is full (each wait bounded by the socket timeout: SocketTimeout). Returns the
+    // bytes sent: fewer when the file ends first, 0 for an empty file. The file's offset is left
+    // at offset + sent, also when an error stops it (Python seeks the file so). sendfile(2)'s
+    // errors throw SocketError (Python would fall back to send() for a file it refuses). The
+    // read of the file happens on the hub: a file not in the page cache stalls it for the disk
+    // (see docs/fileobject.md). Stream sockets only (std::invalid_argument).
+    std::size_t sendfile(int file_fd, off_t offset = 0, std::optional<std::size_t> count = std::nullopt);
     std::pair<std::string, Address> recvfrom(std::size_t n, int flags = 0);
     std::size_t sendto(std::string_view data, const Address& address, int flags = 0);
 
