@@ -104,6 +104,7 @@ demo: build
 bench: bench-deps build
 	$(BUILD)/bench/runtime_bench
 	taskset -c 1 $(BUILD)/bench/monkey_bench
+	$(BUILD)/bench/fileobject_bench
 	/usr/bin/python3 bench/echo_bench.py $(BUILD) 5
 	/usr/bin/python3 bench/http_bench.py $(BUILD) 5
 	/usr/bin/python3 bench/ws_bench.py $(BUILD) 5

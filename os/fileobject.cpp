@@ -118,6 +118,7 @@ bool FileObjectBase::fill(std::size_t want) {
 }
 
 std::string FileObjectBase::take(std::size_t k) {
+    if (head_ == 0 && k >= read_ahead_.size()) return std::exchange(read_ahead_, {});  // no copy
     std::string out = read_ahead_.substr(head_, k);
     head_ += out.size();
     if (head_ == read_ahead_.size()) {
