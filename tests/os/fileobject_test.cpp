@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "test_pipe.hpp"
+
 namespace fo = gev::fileobject;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -46,16 +48,6 @@ std::string slurp(const std::string& path) {
     s << in.rdbuf();
     return s.str();
 }
-
-struct Pipe {
-    int r = -1, w = -1;
-    Pipe() {
-        int p[2];
-        REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
-        r = p[0];
-        w = p[1];
-    }
-};
 
 bool fd_open(int fd) {
     return ::fcntl(fd, F_GETFD) >= 0;
@@ -185,9 +177,9 @@ TEST_CASE_TEMPLATE("closefd_false_leaves_the_callers_fd_open", F, fo::FileObject
 
 TEST_CASE("a_reader_on_a_posix_pipe_does_not_block_a_ticker") {
     gev::run([] {
-        Pipe p;
-        fo::FileObjectPosix in(p.r, "rb");
-        fo::FileObjectPosix out(p.w, "wb");
+        TestPipe p;
+        fo::FileObjectPosix in(p.release_r(), "rb");
+        fo::FileObjectPosix out(p.release_w(), "wb");
         int ticks = 0;
         int ticks_when_read = -1;
         auto reader = gev::spawn([&] {
@@ -237,27 +229,28 @@ TEST_CASE("a_file_object_thread_read_waits_while_other_greenlets_run") {
 
 TEST_CASE("a_pipe_whose_reader_is_gone_throws_broken_pipe_not_sigpipe") {
     gev::run([] {
-        Pipe p;
-        ::close(p.r);
-        fo::FileObjectPosix out(p.w, "wb");
+        TestPipe p;
+        p.close_r();
+        const int w = p.release_w();
+        fo::FileObjectPosix out(w, "wb");
         out.write("kept");  // buffered: nothing written yet
         CHECK_THROWS_AS(out.flush(), gev::os::BrokenPipeError);
         try {
             out.close();  // flushes again, closes the fd all the same, then reports
             FAIL("close flushed into a broken pipe silently");
         } catch (const gev::os::BrokenPipeError& e) {
-            CHECK(std::string(e.what()).find("write('<fd " + std::to_string(p.w) + ">')") != std::string::npos);
+            CHECK(std::string(e.what()).find("write('<fd " + std::to_string(w) + ">')") != std::string::npos);
         }
         CHECK(out.closed());
-        CHECK(!fd_open(p.w));
+        CHECK(!fd_open(w));
     });
 }
 
 TEST_CASE("a_big_write_to_a_pipe_is_cooperative") {
     gev::run([] {
-        Pipe p;
-        fo::FileObjectPosix in(p.r, "rb");
-        fo::FileObjectPosix out(p.w, "wb");
+        TestPipe p;
+        fo::FileObjectPosix in(p.release_r(), "rb");
+        fo::FileObjectPosix out(p.release_w(), "wb");
         std::string big(4 << 20, '\0');
         for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 + i / 4096);
         auto writer = gev::spawn([&] {
@@ -278,15 +271,15 @@ TEST_CASE("a_big_write_to_a_pipe_is_cooperative") {
 
 TEST_CASE("read_from_a_pipe_gathers_n_bytes_and_read1_returns_what_is_there") {
     gev::run([] {
-        Pipe p;
-        fo::FileObjectPosix in(p.r, "rb");
+        TestPipe p;
+        fo::FileObjectPosix in(p.release_r(), "rb");
         auto writer = gev::spawn([&] {
             CHECK(::write(p.w, "ab", 2) == 2);
             gev::sleep(0.02);
             CHECK(::write(p.w, "cdef", 4) == 4);
             gev::sleep(0.02);
             CHECK(::write(p.w, "gh", 2) == 2);
-            ::close(p.w);
+            p.close_w();
         });
         gev::Timeout limit(5s);
         CHECK(in.read(4) == "abcd");
@@ -299,13 +292,12 @@ TEST_CASE("read_from_a_pipe_gathers_n_bytes_and_read1_returns_what_is_there") {
 
 TEST_CASE("close_wakes_a_greenlet_reading_the_pipe") {
     gev::run([] {
-        Pipe p;
-        fo::FileObjectPosix in(p.r, "rb");
+        TestPipe p;
+        fo::FileObjectPosix in(p.release_r(), "rb");
         auto reader = gev::spawn([&] { return in.read(1); });
         gev::sleep(0.01);
         in.close();
         gev::Timeout limit(5s);
         CHECK_THROWS_AS(reader.get(), gev::net::SocketError);
-        ::close(p.w);
     });
 }

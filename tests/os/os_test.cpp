@@ -14,23 +14,11 @@
 #include <geventpp/runtime/timeout.hpp>
 #include <string>
 
+#include "test_pipe.hpp"
+
 using namespace std::chrono_literals;
 
 namespace {
-struct Pipe {
-    int r = -1, w = -1;
-    Pipe() {
-        int p[2];
-        REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
-        r = p[0];
-        w = p[1];
-    }
-    ~Pipe() {
-        if (r >= 0) ::close(r);
-        if (w >= 0) ::close(w);
-    }
-};
-
 // A child that sleeps `ms` then exits with `code` (only async-signal-safe calls after fork).
 pid_t child_exiting(int code, int ms) {
     const pid_t pid = ::fork();
@@ -44,7 +32,7 @@ pid_t child_exiting(int code, int ms) {
 }  // namespace
 
 TEST_CASE("make_nonblocking_says_whether_it_changed_the_flag") {
-    Pipe p;
+    TestPipe p;
     CHECK(gev::os::make_nonblocking(p.r));
     CHECK(!gev::os::make_nonblocking(p.r));
     CHECK((::fcntl(p.r, F_GETFL) & O_NONBLOCK) != 0);
@@ -53,14 +41,14 @@ TEST_CASE("make_nonblocking_says_whether_it_changed_the_flag") {
 
 TEST_CASE("nb_read_waits_for_data_while_other_greenlets_run") {
     gev::run([] {
-        Pipe p;
+        TestPipe p;
         gev::os::make_nonblocking(p.r);
         gev::os::make_nonblocking(p.w);
         int ticks = 0;
         auto ticker = gev::spawn([&] {
             for (; ticks < 5; ++ticks) gev::sleep(0.01);
             CHECK(gev::os::nb_write(p.w, "hello") == 5);
-            ::close(std::exchange(p.w, -1));
+            p.close_w();
         });
         gev::Timeout limit(5s);
         CHECK(gev::os::nb_read(p.r, 100) == "hello");
@@ -72,7 +60,7 @@ TEST_CASE("nb_read_waits_for_data_while_other_greenlets_run") {
 
 TEST_CASE("nb_write_returns_a_partial_count_and_waits_when_the_pipe_is_full") {
     gev::run([] {
-        Pipe p;
+        TestPipe p;
         gev::os::make_nonblocking(p.r);
         gev::os::make_nonblocking(p.w);
         const std::string big(1 << 20, 'z');  // more than a pipe holds
@@ -93,8 +81,8 @@ TEST_CASE("nb_write_returns_a_partial_count_and_waits_when_the_pipe_is_full") {
 
 TEST_CASE("nb_write_to_a_pipe_without_reader_throws_broken_pipe") {
     gev::run([] {
-        Pipe p;
-        ::close(std::exchange(p.r, -1));
+        TestPipe p;
+        p.close_r();
         gev::os::make_nonblocking(p.w);
         try {
             gev::os::nb_write(p.w, "x");
