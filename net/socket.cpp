@@ -268,6 +268,9 @@ void Socket::sendall(std::string_view data, int flags) {
 
 std::size_t Socket::sendfile(int file_fd, off_t offset, std::optional<std::size_t> count) {
     if (!stream_) throw std::invalid_argument("Socket::sendfile: only SOCK_STREAM sockets send files");
+    if (count && *count == 0) {
+        throw std::invalid_argument("Socket::sendfile: count must be positive — give nullopt for the whole file");
+    }
     struct stat st;
     if (::fstat(file_fd, &st) < 0) throw_socket_error(errno, "sendfile: fstat of the file");
     if (st.st_size == 0) return 0;  // Python's answer, for an empty file and a pipe alike

@@ -316,7 +316,7 @@ void FileObjectPosix::raw_close(std::shared_ptr<detail::Fd> fd) {
 }
 
 void FileObjectPosix::raw_interrupt() noexcept {
-    gev::cancel_wait(fd()->fd);  // the greenlet inside a call gets EBADF, as in gevent's close
+    if (fd()) gev::cancel_wait(fd()->fd);  // the greenlet inside a call gets EBADF, as in gevent's close
 }
 
 }  // namespace gev::fileobject

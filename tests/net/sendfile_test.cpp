@@ -121,6 +121,8 @@ TEST_CASE("sendfile_bad_input") {
     gev::run([] {
         auto [server, client] = tcp_pair();
         CHECK_THROWS_AS(server.sendfile(-1), gev::net::SocketError);
+        TempFile some("abc");
+        CHECK_THROWS_AS(server.sendfile(some.fd, 0, 0), std::invalid_argument);
         Socket udp(AF_INET, SOCK_DGRAM);
         TempFile file("x");
         CHECK_THROWS_AS(udp.sendfile(file.fd), std::invalid_argument);

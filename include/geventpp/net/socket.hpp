@@ -92,7 +92,8 @@ public:
     // at offset + sent, also when an error stops it (Python seeks the file so). sendfile(2)'s
     // errors throw SocketError (Python would fall back to send() for a file it refuses). The
     // read of the file happens on the hub: a file not in the page cache stalls it for the disk
-    // (see docs/fileobject.md). Stream sockets only (std::invalid_argument).
+    // (see docs/fileobject.md). Stream sockets only, and a count of 0 is refused, as Python's
+    // ValueError (std::invalid_argument both).
     std::size_t sendfile(int file_fd, off_t offset = 0, std::optional<std::size_t> count = std::nullopt);
     std::pair<std::string, Address> recvfrom(std::size_t n, int flags = 0);
     std::size_t sendto(std::string_view data, const Address& address, int flags = 0);
