@@ -81,6 +81,24 @@ void Socket::close() noexcept {
     fd_ = -1;
 }
 
+Socket Socket::dup() const {
+    if (fd_ < 0) throw SocketError(EBADF, "dup: the socket is closed");
+    const int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) throw_socket_error(errno, "dup");
+    Socket copy(fd);
+    copy.timeout_ = timeout_;
+    return copy;
+}
+
+std::pair<Socket, Socket> socketpair(int family, int type, int protocol) {
+    int fds[2];
+    if (::socketpair(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol, fds) < 0) {
+        throw_socket_error(
+            errno, ("socketpair(family " + std::to_string(family) + ", type " + std::to_string(type) + ")").c_str());
+    }
+    return {Socket::adopt(fds[0]), Socket::adopt(fds[1])};
+}
+
 int Socket::family() const {
     return getsockname().family();
 }
@@ -122,13 +140,14 @@ std::size_t Socket::io(Direction d, const char* call, Attempt attempt) {
     for (;;) {
         if (fd_ < 0) throw SocketError(EBADF, std::string(call) + ": the socket is closed");
         bool& ready = d == Direction::read ? watch_->readable : watch_->writable;
-        if (ready) {
+        if (ready || !getblocking()) {  // a non-blocking socket never parks, so it always tries
             const ssize_t r = attempt();
             if (r >= 0) return static_cast<std::size_t>(r);
             const int err = errno;
             if (err == EINTR) continue;
             if (!would_block(err)) throw_socket_error(err, call);
             ready = false;
+            if (!getblocking()) throw WouldBlock(err, call);
         }
         await(d, call, deadline);
     }
@@ -145,8 +164,9 @@ std::pair<Socket, Address> Socket::accept() {
 
 void Socket::connect(const Address& a) {
     if (libc::connect(fd_, a.data(), a.size()) == 0) return;
-    if (errno != EINPROGRESS && errno != EINTR) throw_socket_error(errno, ("connect " + a.to_string()).c_str());
     const std::string call = "connect " + a.to_string();
+    if (errno != EINPROGRESS && errno != EINTR) throw_socket_error(errno, call.c_str());
+    if (!getblocking()) throw WouldBlock(errno, call);
     TimePoint deadline = TimePoint::min();
     watch_->writable = false;
     for (;;) {
@@ -321,13 +341,19 @@ void Socket::sendall(std::span<const boost::asio::const_buffer> buffers) {
     }
 }
 
+std::pair<std::size_t, Address> Socket::recvfrom_into(void* buffer, std::size_t n, int flags) {
+    Address from;
+    const auto got = io(Direction::read, "recvfrom", [&] {
+        *from.size_ptr() = sizeof(sockaddr_storage);
+        return libc::recvfrom(fd_, buffer, n, flags, from.data(), from.size_ptr());
+    });
+    return {got, from};
+}
+
 std::pair<std::string, Address> Socket::recvfrom(std::size_t n, int flags) {
     std::string buf(n, '\0');
-    Address from;
-    buf.resize(io(Direction::read, "recvfrom", [&] {
-        *from.size_ptr() = sizeof(sockaddr_storage);
-        return libc::recvfrom(fd_, buf.data(), n, flags, from.data(), from.size_ptr());
-    }));
+    auto [got, from] = recvfrom_into(buf.data(), n, flags);
+    buf.resize(got);
     return {std::move(buf), from};
 }
 

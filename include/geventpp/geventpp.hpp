@@ -21,6 +21,7 @@
 #include <geventpp/net/socket.hpp>
 #include <geventpp/net/ssl.hpp>
 #include <geventpp/net/stream_server.hpp>
+#include <geventpp/net/writer.hpp>
 #include <geventpp/os/subprocess.hpp>
 #include <geventpp/runtime/async_result.hpp>
 #include <geventpp/runtime/error.hpp>

@@ -268,3 +268,164 @@ TEST_CASE("wait_read_returns_when_data_is_there") {
         CHECK(conn.recv(1) == "x");
     });
 }
+
+TEST_CASE("socketpair_gives_two_connected_sockets_and_a_bad_family_throws") {
+    gev::run([] {
+        auto [a, b] = gev::net::socketpair();
+        CHECK(a.family() == AF_UNIX);
+        a.sendall("over the pair");
+        CHECK(b.recv(100) == "over the pair");
+        b.close();
+        CHECK(a.recv(10).empty());
+        auto [d1, d2] = gev::net::socketpair(AF_UNIX, SOCK_DGRAM);
+        d1.send("one datagram");
+        CHECK(d2.recv(100) == "one datagram");
+        try {
+            gev::net::socketpair(AF_INET, SOCK_STREAM);  // the kernel pairs only AF_UNIX
+            FAIL("socketpair(AF_INET) succeeded");
+        } catch (const gev::net::SocketError& e) {
+            CHECK(e.code().value() == EOPNOTSUPP);
+            CHECK(std::string(e.what()).find("socketpair") != std::string::npos);
+        }
+        CHECK_THROWS_AS(gev::net::socketpair(12345), gev::net::SocketError);
+    });
+}
+
+TEST_CASE("dup_shares_the_connection_keeps_the_timeout_and_outlives_the_original") {
+    gev::run([] {
+        auto [a, b] = gev::net::socketpair();
+        a.settimeout(2.5);
+        Socket copy = a.dup();
+        CHECK(copy.fileno() != a.fileno());
+        CHECK(copy.gettimeout().span() == a.gettimeout().span());
+        a.close();
+        copy.sendall("from the copy");
+        CHECK(b.recv(100) == "from the copy");
+        b.sendall("to the copy");
+        CHECK(copy.recv(100) == "to the copy");
+        try {
+            a.dup();
+            FAIL("dup of a closed socket succeeded");
+        } catch (const gev::net::SocketError& e) {
+            CHECK(e.code().value() == EBADF);
+        }
+    });
+}
+
+TEST_CASE("setblocking_false_makes_calls_that_would_wait_throw_would_block") {
+    gev::run([] {
+        auto [a, b] = gev::net::socketpair();
+        CHECK(a.getblocking());
+        a.setblocking(false);
+        CHECK_FALSE(a.getblocking());
+        CHECK(a.gettimeout());
+        CHECK(a.gettimeout().span() == gev::Clock::duration::zero());
+        try {
+            a.recv(10);
+            FAIL("recv on an empty non-blocking socket returned");
+        } catch (const gev::net::WouldBlock& e) {
+            CHECK(e.code().value() == EAGAIN);
+        }
+        b.sendall("now");
+        CHECK(a.recv(10) == "now");  // ready data is read as ever
+        auto srv = listener();
+        srv.setblocking(false);
+        CHECK_THROWS_AS(srv.accept(), gev::net::WouldBlock);
+        a.setblocking(true);
+        CHECK_FALSE(a.gettimeout());
+        CHECK(a.getblocking());
+        a.settimeout(0.05);
+        CHECK(a.getblocking());  // a timeout still blocks, up to it
+        CHECK_THROWS_AS(a.recv(10), gev::net::SocketTimeout);
+    });
+}
+
+TEST_CASE("recvfrom_into_fills_the_buffer_and_names_the_sender") {
+    gev::run([] {
+        Socket a(AF_INET, SOCK_DGRAM), b(AF_INET, SOCK_DGRAM);
+        a.bind(Address("127.0.0.1", 0));
+        b.bind(Address("127.0.0.1", 0));
+        char buf[16];
+        auto receiver = gev::spawn([&] { return b.recvfrom_into(buf, sizeof buf); });
+        a.sendto("datagram", b.getsockname());
+        auto [n, from] = receiver.get();
+        CHECK(std::string(buf, n) == "datagram");
+        CHECK(from.port() == a.getsockname().port());
+        b.settimeout(0.05);
+        CHECK_THROWS_AS(b.recvfrom_into(buf, sizeof buf), gev::net::SocketTimeout);
+    });
+}
+
+TEST_CASE("a_writer_buffers_until_flush_or_a_full_buffer") {
+    gev::run([] {
+        auto [a, b] = gev::net::socketpair();
+        b.setblocking(false);
+        gev::net::Writer wfile(a, 16);
+        CHECK(wfile.write("HTTP/1.0 ") == 9);
+        CHECK(wfile.write("200\r\n") == 5);
+        CHECK(wfile.pending() == 14);
+        CHECK_THROWS_AS(b.recv(100), gev::net::WouldBlock);  // nothing sent yet
+        wfile.flush();
+        CHECK(wfile.pending() == 0);
+        CHECK(b.recv(100) == "HTTP/1.0 200\r\n");
+        wfile.write("0123456789");
+        wfile.write("abcdefghij");  // would overflow: the first goes, the second waits
+        CHECK(b.recv(100) == "0123456789");
+        CHECK(wfile.pending() == 10);
+        wfile.write(std::string(40, 'x'));  // larger than the buffer: out at once, in order
+        CHECK(wfile.pending() == 0);
+        CHECK(b.recv(100) == "abcdefghij" + std::string(40, 'x'));
+        wfile.write("last");
+        wfile.close();
+        CHECK(b.recv(100) == "last");
+        CHECK(wfile.closed());
+        CHECK_THROWS_AS(wfile.write("more"), gev::net::SocketError);
+    });
+}
+
+TEST_CASE("a_writer_and_a_reader_on_one_socket_are_makefile_rwb") {
+    gev::run([] {
+        auto [a, b] = gev::net::socketpair();
+        auto echo = gev::spawn([&] {
+            gev::net::Reader rfile(b);
+            gev::net::Writer wfile(b);
+            for (std::string line; !(line = rfile.readline()).empty();) {
+                wfile.write("echo: ");
+                wfile.write(line);
+                wfile.flush();
+            }
+            b.close();
+        });
+        gev::net::Reader rfile(a);
+        gev::net::Writer wfile(a);
+        wfile.write("one\ntwo\n");
+        wfile.flush();
+        CHECK(rfile.readline() == "echo: one\n");
+        CHECK(rfile.readline() == "echo: two\n");
+        a.shutdown(SHUT_WR);
+        echo.get();
+        CHECK(rfile.readline().empty());
+    });
+}
+
+TEST_CASE("a_writer_whose_flush_fails_keeps_what_was_not_sent") {
+    gev::run([] {
+        auto [a, b] = gev::net::socketpair();
+        a.settimeout(0.05);
+        gev::net::Writer wfile(a, 1 << 22);
+        const std::string big(1 << 21, 'z');  // more than the socket buffers hold
+        wfile.write(big);
+        CHECK_THROWS_AS(wfile.flush(), gev::net::SocketTimeout);
+        const std::size_t left = wfile.pending();
+        CHECK(left > 0);
+        CHECK(left < big.size());
+        auto reader = gev::spawn([&] {
+            std::size_t got = 0;
+            for (std::string piece; got < big.size() && !(piece = b.recv(65536)).empty();) got += piece.size();
+            return got;
+        });
+        a.settimeout({});
+        wfile.flush();
+        CHECK(reader.get() == big.size());
+    });
+}

@@ -35,6 +35,13 @@ public:
     explicit SocketTimeout(const std::string& what) : SocketError(ETIMEDOUT, what + ": timed out") {}
 };
 
+// A call on a socket in non-blocking mode (setblocking(false)) that would have to wait:
+// EAGAIN, or EINPROGRESS for connect. Python's BlockingIOError.
+class WouldBlock : public SocketError {
+public:
+    WouldBlock(int err, const std::string& what) : SocketError(err, what + ": the socket is non-blocking") {}
+};
+
 class AddressError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;

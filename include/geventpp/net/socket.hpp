@@ -9,7 +9,9 @@
 // the hub's epoll says the socket is ready (a ready socket costs one syscall). Blocking calls
 // (accept, connect, recv*, send*, wait_read/wait_write) are cancellation points: kill() and
 // gev::Timeout interrupt them, and so does the socket's own timeout (settimeout), which throws
-// SocketTimeout. A peer reset throws ConnectionReset; end of stream is an empty recv.
+// SocketTimeout. A socket in non-blocking mode (setblocking(false), i.e. settimeout(0.0)) never
+// parks: a call that would wait throws WouldBlock, Python's BlockingIOError. A peer reset throws
+// ConnectionReset; end of stream is an empty recv.
 //
 // Socket models Asio's SyncReadStream and SyncWriteStream, so Beast's synchronous HTTP and
 // WebSocket algorithms run on it unchanged. A socket belongs to the hub that made it: use it
@@ -58,9 +60,18 @@ public:
     int family() const;
     int type() const;
 
-    // Timeout for each blocking call on this socket; a default Seconds means none.
+    // Timeout for each blocking call on this socket; a default Seconds means none, 0.0 means
+    // non-blocking (a call that would wait throws WouldBlock).
     void settimeout(Seconds timeout) noexcept { timeout_ = timeout; }
     Seconds gettimeout() const noexcept { return timeout_; }
+    // Python's setblocking: false is settimeout(0.0), true is settimeout(None).
+    void setblocking(bool blocking) noexcept { timeout_ = blocking ? Seconds() : Seconds(0.0); }
+    // False only in non-blocking mode (gettimeout() == 0.0); a timeout still blocks.
+    bool getblocking() const noexcept { return !timeout_ || timeout_.span() > Clock::duration::zero(); }
+
+    // A new socket on a duplicate of the descriptor (F_DUPFD_CLOEXEC), with this one's timeout.
+    // Throws SocketError(EBADF) for a closed socket.
+    Socket dup() const;
 
     void setsockopt(int level, int option, int value);
     int getsockopt(int level, int option) const;
@@ -96,6 +107,8 @@ public:
     // ValueError (std::invalid_argument both).
     std::size_t sendfile(int file_fd, off_t offset = 0, std::optional<std::size_t> count = std::nullopt);
     std::pair<std::string, Address> recvfrom(std::size_t n, int flags = 0);
+    // Up to n bytes into buffer, and who sent them.
+    std::pair<std::size_t, Address> recvfrom_into(void* buffer, std::size_t n, int flags = 0);
     std::size_t sendto(std::string_view data, const Address& address, int flags = 0);
 
     void shutdown(int how);
@@ -176,6 +189,10 @@ private:
     Seconds timeout_;
     std::shared_ptr<gev::detail::PolledFd> watch_;
 };
+
+// socket.socketpair(family, type): two connected sockets (AF_UNIX by default). Throws
+// SocketError for a family or type the kernel does not pair (EAFNOSUPPORT, EOPNOTSUPP...).
+std::pair<Socket, Socket> socketpair(int family = AF_UNIX, int type = SOCK_STREAM, int protocol = 0);
 
 // gevent.socket.create_connection((host, port), timeout): resolves host, connects to the
 // first address that accepts, and gives the socket `timeout` as its timeout.
