@@ -18,10 +18,26 @@ Server::Server(net::Address address, http::Handler handler, ServerOptions option
           address, [this](net::Socket& sock, const net::Address& peer) { serve(sock, peer, 0); }, options.net),
       handler_(std::move(handler)),
       options_(std::move(options)) {
+    check_options();
+}
+
+Server::Server(net::Socket listener, http::Handler handler, ServerOptions options)
+    : net::StreamServer(
+          std::move(listener), [this](net::Socket& sock, const net::Address& peer) { serve(sock, peer, 0); },
+          options.net),
+      handler_(std::move(handler)),
+      options_(std::move(options)) {
+    check_options();
+}
+
+void Server::check_options() {
     detail::check_field("http::Server", "Server", options_.server_name);
     // A connection resumed from idle must not wait for a spawn slot.
-    if (options_.net.spawn > 0) options_.idle_without_greenlet = false;
+    if (options_.net.spawn > 0 || dynamic_cast<Pool*>(options_.net.pool)) options_.idle_without_greenlet = false;
 }
+
+Server::Server(const char* listener, http::Handler handler, ServerOptions options)
+    : Server(net::parse_address(listener), std::move(handler), std::move(options)) {}
 
 Server::~Server() {
     stop(0.0);
@@ -135,8 +151,7 @@ void Server::open() {
     });
 }
 
-void Server::stop_accepting() noexcept {
-    StreamServer::stop_accepting();
+void Server::stopping_handlers() noexcept {
     if (sweeper_) sweeper_.kill(GreenletExit{}, false);
     idle_.clear();  // closes the idle connections
     for (auto& upgrade : upgraded_) upgrade.server_stopping();

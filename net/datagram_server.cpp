@@ -18,10 +18,10 @@ void DatagramServer::open() {
 }
 
 void DatagramServer::serve_loop() {
-    for (;;) {
+    while (accepting()) {
         std::pair<std::string, Address> datagram;
         try {
-            datagram = socket_.recvfrom(65536);
+            datagram = wait_for_work([this] { return socket_.recvfrom(65536); });
         } catch (const SocketError& e) {
             if (stopping() || e.code().value() == EBADF) return;
             std::fprintf(stderr, "geventpp: DatagramServer %s: %s\n", address_.to_string().c_str(), e.what());

@@ -4,6 +4,7 @@
 #include <geventpp/net/serve.hpp>
 #include <geventpp/runtime/hub.hpp>
 #include <geventpp/runtime/signal.hpp>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -31,6 +32,11 @@ void raise_descriptor_limit() noexcept {
 void serve(const Address& address, const ServerFactory& make, ServeOptions options) {
     raise_descriptor_limit();
     const std::size_t threads = options.threads ? options.threads : 1;
+    if (options.server.pool && threads > 1) {
+        throw std::invalid_argument(
+            "gev::net::serve: ServerOptions::pool belongs to one hub; with threads > 1 use "
+            "ServerOptions::spawn, a Pool of that size on each hub");
+    }
     ServerOptions server_options = options.server;
     server_options.reuse_port = server_options.reuse_port || threads > 1;
     Event stop;

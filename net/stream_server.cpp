@@ -56,6 +56,9 @@ StreamServer::StreamServer(Address address, ssl::SSLContext context, TLSHandler 
     : StreamServer(std::move(address), handshaking(std::move(context), std::move(handler), options.handshake_timeout),
                    options) {}
 
+StreamServer::StreamServer(const char* listener, Handler handler, ServerOptions options)
+    : StreamServer(parse_address(listener), std::move(handler), options) {}
+
 StreamServer::StreamServer(Socket listener, Handler handler, ServerOptions options)
     : BaseServer(listener.getsockname(), options), handler_(std::move(handler)), listener_(std::move(listener)) {}
 
@@ -72,10 +75,10 @@ void StreamServer::serve_loop() {
     const bool tcp = address_.family() != AF_UNIX;
     auto backoff = 5ms;
     bool reported = false;
-    for (;;) {
+    while (accepting()) {
         std::pair<Socket, Address> conn;
         try {
-            conn = listener_.accept();
+            conn = wait_for_work([this] { return listener_.accept(); });
         } catch (const SocketError& e) {
             const int err = e.code().value();
             if (stopping() || err == EBADF) return;

@@ -207,3 +207,166 @@ TEST_CASE("serve_runs_a_listener_per_hub_and_stops_on_sigterm") {
     client.join();
     CHECK(hubs.size() == 2);
 }
+
+TEST_CASE("listener_strings_parse_as_gevent_parses_them") {
+    gev::run([] {
+        using gev::net::parse_address;
+        CHECK(parse_address(":8080").to_string() == "0.0.0.0:8080");
+        CHECK(parse_address("8080").to_string() == "0.0.0.0:8080");
+        CHECK(parse_address("*:8080").to_string() == "0.0.0.0:8080");
+        CHECK(parse_address("127.0.0.1:8080").to_string() == "127.0.0.1:8080");
+        CHECK(parse_address("[::1]:8080").to_string() == "[::1]:8080");
+        CHECK(parse_address("[]:8080").to_string() == "[::]:8080");
+        CHECK(parse_address("localhost:0").to_string() == "127.0.0.1:0");
+        for (const char* bad : {"", ":", "127.0.0.1:http", "127.0.0.1:65536", "127.0.0.1:-1", "::1:8080",
+                                "[127.0.0.1]:80", "no-such-host.invalid:80"}) {
+            CAPTURE(bad);
+            CHECK_THROWS_AS(parse_address(bad), gev::net::AddressError);
+        }
+        CHECK_THROWS_WITH(parse_address("127.0.0.1:http"),
+                          doctest::Contains("Failed to parse address '127.0.0.1:http'"));
+    });
+}
+
+TEST_CASE("a_stream_server_takes_a_listener_string") {
+    gev::run([] {
+        gev::net::StreamServer server("127.0.0.1:0", echo);
+        server.start();
+        CHECK(server.address().host() == "127.0.0.1");
+        CHECK(ask(server.server_port(), "by string") == "by string");
+        CHECK_THROWS_AS(gev::net::StreamServer("127.0.0.1:port", echo), gev::net::AddressError);
+    });
+}
+
+TEST_CASE("stop_accepting_queues_connections_in_the_backlog_until_start_accepting") {
+    gev::run([] {
+        gev::net::StreamServer server(Address("127.0.0.1", 0), echo);
+        server.start();
+        CHECK(server.accepting());
+        server.stop_accepting();
+        CHECK_FALSE(server.accepting());
+        auto c = gev::net::create_connection("127.0.0.1", server.server_port(), 5s);  // the backlog takes it
+        c.sendall("queued");
+        c.settimeout(0.2);
+        CHECK_THROWS_AS(c.recv(100), gev::net::SocketTimeout);  // nobody accepted it
+        CHECK(server.connections() == 0);
+        server.start_accepting();
+        c.settimeout(5.0);
+        CHECK(c.recv(100) == "queued");
+        server.stop_accepting();
+        server.stop_accepting();  // twice is harmless
+        server.start_accepting();
+        CHECK(ask(server.server_port(), "again") == "again");
+        server.stop();
+    });
+}
+
+TEST_CASE("close_refuses_new_connections_and_leaves_running_handlers_alone") {
+    gev::run([] {
+        gev::Event entered, go;
+        gev::net::StreamServer server(Address("127.0.0.1", 0), [&](Socket& s, const Address&) {
+            entered.set();
+            go.wait();
+            echo(s, {});
+        });
+        server.start();
+        const auto port = server.server_port();
+        auto c = gev::net::create_connection("127.0.0.1", port, 5s);
+        REQUIRE(entered.wait(5.0));
+        server.close();
+        CHECK(server.closed());
+        CHECK_FALSE(server.accepting());
+        server.start_accepting();  // nothing after close()
+        CHECK_FALSE(server.accepting());
+        CHECK_THROWS_AS(gev::net::create_connection("127.0.0.1", port, 5s), gev::net::ConnectionRefused);
+        go.set();
+        c.sendall("still served");
+        c.settimeout(5.0);
+        CHECK(c.recv(100) == "still served");
+        c.close();
+        server.stop(5.0);
+    });
+}
+
+TEST_CASE("a_pool_of_the_callers_is_the_spawn_policy_and_a_full_one_pauses_accepting") {
+    gev::run([] {
+        gev::Pool pool(1);
+        gev::Event entered, release;
+        gev::net::StreamServer server(Address("127.0.0.1", 0),
+                                      [&](Socket& s, const Address&) {
+                                          entered.set();
+                                          release.wait();
+                                          echo(s, {});
+                                      },
+                                      {.pool = &pool});
+        server.start();
+        auto first = gev::net::create_connection("127.0.0.1", server.server_port(), 5s);
+        auto second = gev::net::create_connection("127.0.0.1", server.server_port(), 5s);
+        REQUIRE(entered.wait(5.0));
+        gev::sleep(0.05);  // time for the loop to take the second, were it not paused
+        CHECK(pool.full());
+        CHECK(pool.size() == 1);  // the second waits, unaccepted
+        CHECK(server.connections() == 1);
+        release.set();
+        first.sendall("one");
+        CHECK(first.recv(10) == "one");
+        first.close();
+        second.sendall("two");
+        second.settimeout(5.0);
+        CHECK(second.recv(10) == "two");
+        second.close();
+        server.stop(5.0);
+        CHECK(pool.empty());
+    });
+}
+
+TEST_CASE("a_group_as_the_pool_can_be_joined_by_the_caller") {
+    gev::run([] {
+        gev::Group handlers;
+        gev::net::StreamServer server(Address("127.0.0.1", 0), echo, {.pool = &handlers});
+        server.start();
+        auto c = gev::net::create_connection("127.0.0.1", server.server_port(), 5s);
+        c.sendall("x");
+        CHECK(c.recv(10) == "x");
+        CHECK(handlers.size() == 1);
+        server.close();
+        c.close();
+        CHECK(handlers.join(5.0));
+    });
+}
+
+TEST_CASE("max_accept_lets_spawned_handlers_run_between_batches_of_accepts") {
+    for (const std::size_t max_accept : {std::size_t(2), std::size_t(100)}) {
+        gev::run([max_accept] {
+            std::vector<std::size_t> seen;  // connections running when each handler first ran
+            gev::net::StreamServer* self = nullptr;
+            gev::net::StreamServer server(Address("127.0.0.1", 0),
+                                          [&](Socket& s, const Address&) {
+                                              seen.push_back(self->connections());
+                                              s.sendall("hi");
+                                          },
+                                          {.max_accept = max_accept});
+            self = &server;
+            server.start();
+            server.stop_accepting();  // the connections wait in the backlog
+            std::vector<Socket> clients;
+            for (int i = 0; i < 4; ++i)
+                clients.push_back(gev::net::create_connection("127.0.0.1", server.server_port(), 5s));
+            server.start_accepting();
+            for (auto& c : clients) {
+                c.settimeout(5.0);
+                CHECK(c.recv(10) == "hi");
+            }
+            REQUIRE(seen.size() == 4);
+            CAPTURE(max_accept);
+            CHECK(seen.front() == std::min<std::size_t>(max_accept, 4));
+            server.stop();
+        });
+    }
+}
+
+TEST_CASE("serve_refuses_one_pool_for_several_hubs") {
+    gev::Pool pool(4);
+    CHECK_THROWS_AS(gev::net::serve(Address("127.0.0.1", 0), echo, {.threads = 2, .server = {.pool = &pool}}),
+                    std::invalid_argument);
+}

@@ -79,7 +79,8 @@ struct ServerOptions {
     // 0: no limit.
     std::size_t max_requests_per_connection = 0;
     // An idle keep-alive connection holds no greenlet: it waits in the hub's epoll and gets a
-    // greenlet again when its next request arrives (not with a net.spawn limit).
+    // greenlet again when its next request arrives (not with a net.spawn limit or a net.pool
+    // that is a Pool: a resumed connection must not wait for a slot).
     bool idle_without_greenlet = true;
     bool access_log = true;
     // HTTPS: every connection speaks TLS with this server context (its certificate, ALPN, SNI
@@ -97,6 +98,11 @@ struct ServerOptions {
 class Server : public net::StreamServer {
 public:
     Server(net::Address address, http::Handler handler, ServerOptions options = {});
+    // A listener string as gevent's WSGIServer takes it (":8080", "[::1]:8080"; see
+    // net::parse_address, which throws net::AddressError for a bad one).
+    Server(const char* listener, http::Handler handler, ServerOptions options = {});
+    // Serves on a socket already bound and listening (WSGIServer(listener)), e.g. an AF_UNIX one.
+    Server(net::Socket listener, http::Handler handler, ServerOptions options = {});
     ~Server() override;
 
     // Keep-alive connections idle between requests, holding no greenlet.
@@ -120,7 +126,8 @@ private:
     bool hold_idle(net::ssl::SSLSocket& tls, const net::Address& peer, std::size_t served);
     void resume(std::list<IdleConnection>::iterator it);
     void open() override;
-    void stop_accepting() noexcept override;
+    void stopping_handlers() noexcept override;
+    void check_options();
 
     http::Handler handler_;
     ServerOptions options_;

@@ -6,7 +6,10 @@
 // (ServerOptions::stop_timeout by default), then kills the rest; it may be called from a
 // handler. serve_forever() returns once stop() finished. A gev::Timeout of the caller's (or a
 // kill) that fires during the wait raises from stop(), which still kills the handlers left and
-// leaves the server stopped. A server belongs to the hub that started it.
+// leaves the server stopped. close() stops taking new work for good but leaves the handlers
+// running (gevent's close). stop_accepting() pauses taking new work without closing anything:
+// new connections queue in the listener's backlog until start_accepting(). A server belongs
+// to the hub that started it; call these from its greenlets.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +18,7 @@
 #include <geventpp/runtime/pool.hpp>
 #include <geventpp/runtime/seconds.hpp>
 #include <memory>
+#include <string_view>
 #include <utility>
 
 namespace gev::net {
@@ -24,6 +28,14 @@ struct ServerOptions {
     // 0: a greenlet for every connection or datagram; N: at most N at once (gevent's
     // spawn=Pool(N)); the accept loop waits while the pool is full.
     std::size_t spawn = 0;
+    // gevent's spawn=pool: the handlers are spawned in this Group or Pool of the caller's
+    // (which must outlive the server; a full Pool pauses accepting, as `spawn` does). stop()
+    // kills what is left in it, as gevent's does. One hub's: not with gev::net::serve on
+    // several threads. Takes precedence over `spawn`.
+    Group* pool = nullptr;
+    // After this many connections (or datagrams) in a row the accept loop lets the handlers it
+    // spawned run before it takes more (gevent's max_accept, accepts per wake-up).
+    std::size_t max_accept = 100;
     // SO_REUSEPORT, so several hubs can each listen on the same port.
     bool reuse_port = false;
     // TCP_NODELAY on accepted TCP connections (as Go's net/http does).
@@ -33,6 +45,12 @@ struct ServerOptions {
     // this, so a client that connects and sends nothing holds its greenlet no longer.
     Seconds handshake_timeout = 10.0;
 };
+
+// gevent.baseserver.parse_address: a listener given as a string, gevent's forms:
+// "8080" and ":8080" (all IPv4 interfaces), "*:8080", "127.0.0.1:8080", "[::1]:8080",
+// "[::]:8080", "localhost:8080" (a name is resolved: IPv4 unless in brackets; this blocks the
+// greenlet). Throws AddressError("Failed to parse address ...") for anything else.
+Address parse_address(std::string_view listener);
 
 class BaseServer {
 public:
@@ -45,6 +63,16 @@ public:
     void serve_forever();
     // A default Seconds means options.stop_timeout.
     void stop(Seconds timeout = {});
+    // Takes no new work from now on and closes the listener; running handlers go on.
+    void close();
+    bool closed() const noexcept { return closed_; }
+
+    // Pauses the accept (or receive) loop; the listener stays open and what arrives waits in
+    // the kernel. Blocks until the loop has paused; nothing accepted is lost.
+    void stop_accepting();
+    // Resumes a started server's paused loop; nothing after close() or stop().
+    void start_accepting();
+    bool accepting() const noexcept { return accepting_; }
 
     bool started() const noexcept { return started_; }
     // The address it serves on; with port 0, the port the kernel chose.
@@ -58,16 +86,34 @@ protected:
 
     // Creates and binds the socket; sets address_ to what was bound.
     virtual void open() = 0;
-    // Accepts or receives until the socket is closed or the greenlet is killed.
+    // Accepts or receives while accepting(), and returns when not (or the socket is closed).
+    // Must make its wait for new work through wait_for_work(), and each hand-off through
+    // spawn_handler().
     virtual void serve_loop() = 0;
-    // At stop, first: take no new work (a StreamServer closes its listener).
-    virtual void stop_accepting() noexcept {}
+    // At close(): take no new work for good (a StreamServer closes its listener).
+    virtual void close_listener() noexcept {}
+    // At stop(), before waiting for the handlers: tell long-lived work the server stops.
+    virtual void stopping_handlers() noexcept {}
     // At stop, last, once the handlers are gone (a DatagramServer closes its socket).
     virtual void release() noexcept {}
 
+    // Runs `wait` (the loop's wait for a connection or datagram), the one place where
+    // stop_accepting() interrupts the loop.
+    template <class F>
+    auto wait_for_work(F&& wait) {
+        struct Waiting {
+            bool& flag;
+            explicit Waiting(bool& f) : flag(f) { flag = true; }
+            ~Waiting() { flag = false; }
+        } waiting{waiting_};
+        return wait();
+    }
+    // Spawns a handler in the server's Group or Pool (waiting for room in a full Pool), and
+    // lets the handlers run after every max_accept of them.
     template <class F, class... Args>
     void spawn_handler(F&& fn, Args&&... args) {
         handlers_->spawn(std::forward<F>(fn), std::forward<Args>(args)...);
+        after_spawn();
     }
     bool stopping() const noexcept { return stopping_; }
 
@@ -75,11 +121,17 @@ protected:
     ServerOptions options_;
 
 private:
-    std::unique_ptr<Group> handlers_;
+    void after_spawn();
+    std::unique_ptr<Group> own_handlers_;
+    Group* handlers_;
     AnyGreenlet loop_;
     Event stopped_;
+    std::size_t spawned_in_a_row_ = 0;
     bool started_ = false;
     bool stopping_ = false;
+    bool closed_ = false;
+    bool accepting_ = false;
+    bool waiting_ = false;
 };
 
 }  // namespace gev::net

@@ -26,6 +26,9 @@ public:
     using Handler = std::function<void(Socket&, const Address&)>;
 
     StreamServer(Address address, Handler handler, ServerOptions options = {});
+    // A listener string as gevent takes it (":8080", "127.0.0.1:8080", "[::1]:8080"; see
+    // parse_address, which throws AddressError for a bad one).
+    StreamServer(const char* listener, Handler handler, ServerOptions options = {});
     // Serves TLS (gevent's StreamServer(..., ssl_context=ctx)): each connection's handshake runs
     // with `context` (a server context) on its greenlet, within options.handshake_timeout, and
     // the handler gets the established SSLSocket. A handshake that fails or is late ends its
@@ -39,7 +42,7 @@ public:
 protected:
     void open() override;
     void serve_loop() override;
-    void stop_accepting() noexcept override { listener_.close(); }
+    void close_listener() noexcept override { listener_.close(); }
 
 private:
     Handler handler_;
