@@ -4,9 +4,11 @@ sockets from Python, as a user would with telnet/nc. Usage: samples_test.py <bui
 import asyncio
 import os
 import re
+import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -75,15 +77,19 @@ class EchoServerTest(unittest.TestCase):
 
 
 class PortForwarderTest(unittest.TestCase):
+    def forwarder(self, dest_port):
+        return Sample("portforwarder", "127.0.0.1:0", f"127.0.0.1:{dest_port}", ready=r"127\.0\.0\.1:(\d+) ->")
+
     def test_forwards_both_ways(self):
         echo = Sample("echoserver", 0, ready=r"port (\d+)")
-        fwd = Sample("portforwarder", 0, "127.0.0.1", echo.match.group(1), ready=r"127\.0\.0\.1:(\d+) ->")
+        fwd = self.forwarder(echo.match.group(1))
         try:
             with socket.create_connection(("127.0.0.1", int(fwd.match.group(1))), timeout=5) as s:
                 f = s.makefile("rb")
                 self.assertTrue(f.readline().startswith(b"Welcome"))
                 s.sendall(b"through the forwarder\n")
                 self.assertEqual(f.readline(), b"through the forwarder\n")
+                f.close()  # else the connection stays open, and the forwarder waits for it at exit
         finally:
             fwd.stop()
             echo.stop()
@@ -92,7 +98,7 @@ class PortForwarderTest(unittest.TestCase):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             dead_port = probe.getsockname()[1]
-        fwd = Sample("portforwarder", 0, "127.0.0.1", dead_port, ready=r"127\.0\.0\.1:(\d+) ->")
+        fwd = self.forwarder(dead_port)
         try:
             with socket.create_connection(("127.0.0.1", int(fwd.match.group(1))), timeout=5) as s:
                 self.assertEqual(s.recv(10), b"")
@@ -101,6 +107,69 @@ class PortForwarderTest(unittest.TestCase):
             self.assertIn("refused", fwd.text())
         finally:
             fwd.stop()
+
+    def test_a_signal_closes_the_listener_open_connections_go_on_and_it_exits_0(self):
+        """gevent's src/gevent/tests/test__example_portforwarder.py, step by step."""
+        log = []
+        with socket.socket() as dest:
+            dest.bind(("127.0.0.1", 0))
+            dest.listen()
+            dest.settimeout(10)
+
+            def handle():
+                conn, _ = dest.accept()
+                with conn:
+                    while True:
+                        data = conn.recv(1024)
+                        if not data:
+                            break
+                        log.append(data)
+
+            receiver = threading.Thread(target=handle)
+            receiver.start()
+            fwd = self.forwarder(dest.getsockname()[1])
+            try:
+                port = int(fwd.match.group(1))
+                conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+                conn.sendall(b"msg1")
+                time.sleep(0.1)
+                fwd.proc.send_signal(signal.SIGTERM)
+                time.sleep(0.1)
+                with self.assertRaises(ConnectionRefusedError):  # the listener is closed
+                    socket.create_connection(("127.0.0.1", port), timeout=5)
+                conn.sendall(b"msg2")  # the open connection still works
+                conn.close()
+                self.assertEqual(fwd.proc.wait(2.1), 0)
+                receiver.join(5)
+                self.assertEqual(log, [b"msg1", b"msg2"])
+                self.assertIn("Closing listener socket", fwd.text())
+            finally:
+                fwd.stop()
+
+    def test_a_second_signal_aborts(self):
+        echo = Sample("echoserver", 0, ready=r"port (\d+)")
+        fwd = self.forwarder(echo.match.group(1))
+        try:
+            with socket.create_connection(("127.0.0.1", int(fwd.match.group(1))), timeout=5) as s:
+                s.makefile("rb").readline()
+                fwd.proc.send_signal(signal.SIGINT)
+                time.sleep(0.1)
+                self.assertIsNone(fwd.proc.poll())  # a connection is open: it waits for it
+                fwd.proc.send_signal(signal.SIGTERM)
+                self.assertEqual(fwd.proc.wait(5), 1)
+            self.assertIn("Multiple exit signals received - aborting.", fwd.text())
+        finally:
+            fwd.stop()
+            echo.stop()
+
+    def test_bad_addresses_are_refused_with_a_message(self):
+        for args, message in [(("127.0.0.1:0", "127.0.0.1"), "Expected HOST:PORT: '127.0.0.1'"),
+                              (("127.0.0.1:x", "127.0.0.1:80"), "Failed to parse address '127.0.0.1:x'")]:
+            run = Sample("portforwarder", *args)
+            out = run.wait(10)
+            self.assertEqual(run.proc.returncode, 1, out)
+            run.stop()
+            self.assertIn(message, out)
 
 
 class UdpTest(unittest.TestCase):
@@ -118,13 +187,19 @@ class UdpTest(unittest.TestCase):
 
 
 class UnixSocketTest(unittest.TestCase):
-    def test_unixsocket_server_and_client(self):
+    def test_a_wsgi_server_on_a_unix_socket_answers_a_raw_http_10_get(self):
         path = tempfile.mktemp(prefix="gevtest-", suffix=".sock")
         server = Sample("unixsocket_server", path, ready="Listening")
         try:
             client = Sample("unixsocket_client", path)
-            self.assertEqual(client.wait().strip(), "hello world")
+            out = client.wait()
+            self.assertEqual(client.proc.returncode, 0)
             client.stop()
+            received = int(re.search(r"received (\d+) bytes", out).group(1))
+            answer = out[out.index("bytes\n") + len("bytes\n"):]  # read as text: its CRLFs are \n
+            self.assertRegex(answer, r"^HTTP/1\.[01] 200 OK\n")
+            self.assertIn("\nContent-Length: 0\n\n", answer)
+            self.assertEqual(received, len(answer[:-1].replace("\n", "\r\n").encode()))
         finally:
             server.stop()
             if os.path.exists(path):
