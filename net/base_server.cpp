@@ -85,9 +85,9 @@ void BaseServer::close() {
     close_listener();
 }
 
-void BaseServer::after_spawn() {
-    if (++spawned_in_a_row_ < options_.max_accept) return;
-    spawned_in_a_row_ = 0;
+void BaseServer::took_work() {
+    if (++taken_in_a_row_ < options_.max_accept) return;
+    taken_in_a_row_ = 0;
     sleep(0);
 }
 

@@ -29,6 +29,7 @@ void DatagramServer::serve_loop() {
         }
         spawn_handler([this](std::string& data, const Address& from) { handler_(std::move(data), from); },
                       std::move(datagram.first), datagram.second);
+        took_work();
     }
 }
 

@@ -104,6 +104,7 @@ void StreamServer::serve_loop() {
                 handler_(sock, peer);
             },
             std::move(conn.first), conn.second);
+        took_work();
     }
 }
 

@@ -87,8 +87,8 @@ protected:
     // Creates and binds the socket; sets address_ to what was bound.
     virtual void open() = 0;
     // Accepts or receives while accepting(), and returns when not (or the socket is closed).
-    // Must make its wait for new work through wait_for_work(), and each hand-off through
-    // spawn_handler().
+    // Must make its wait for new work through wait_for_work(), and call took_work() after
+    // handing each connection or datagram to spawn_handler().
     virtual void serve_loop() = 0;
     // At close(): take no new work for good (a StreamServer closes its listener).
     virtual void close_listener() noexcept {}
@@ -108,25 +108,25 @@ protected:
         } waiting{waiting_};
         return wait();
     }
-    // Spawns a handler in the server's Group or Pool (waiting for room in a full Pool), and
-    // lets the handlers run after every max_accept of them.
+    // Spawns a handler in the server's Group or Pool (waiting for room in a full Pool).
     template <class F, class... Args>
     void spawn_handler(F&& fn, Args&&... args) {
         handlers_->spawn(std::forward<F>(fn), std::forward<Args>(args)...);
-        after_spawn();
     }
+    // The loop took one more connection or datagram: after max_accept in a row, the handlers it
+    // spawned run before it takes more. A blocking point: call it from the loop only.
+    void took_work();
     bool stopping() const noexcept { return stopping_; }
 
     Address address_;
     ServerOptions options_;
 
 private:
-    void after_spawn();
     std::unique_ptr<Group> own_handlers_;
     Group* handlers_;
     AnyGreenlet loop_;
     Event stopped_;
-    std::size_t spawned_in_a_row_ = 0;
+    std::size_t taken_in_a_row_ = 0;
     bool started_ = false;
     bool stopping_ = false;
     bool closed_ = false;
