@@ -29,7 +29,7 @@ BENCH_PACKAGES = golang-go python3-gevent python3-bottle python3-gevent-websocke
 PACKAGES = meson ninja-build pkg-config g++ libboost1.81-dev libboost-fiber1.81-dev \
            libboost-context1.81-dev doctest-dev nlohmann-json3-dev python3 strace curl apache2-utils httperf wrk \
            python3-websockets chromium libhiredis-dev redis-server clang libclang-rt-14-dev locales \
-           libssl-dev openssl nginx-light libpq-dev postgresql
+           libssl-dev openssl nginx-light libpq-dev postgresql netbase
 
 .PHONY: demo test test-release test-sanitize test-tsan fuzz bench deps bench-deps install-missing build
 
