@@ -431,6 +431,29 @@ TEST_CASE("an_idle_keep_alive_connection_holds_no_greenlet_and_wakes_for_its_nex
     });
 }
 
+TEST_CASE("idle_connections_resume_however_small_max_accept_is_and_a_listener_string_serves") {
+    gev::run([] {
+        static gev::http::App app = demo_app();
+        gev::http::ServerOptions o;
+        o.access_log = false;
+        o.net.max_accept = 1;  // the accept loop yields after each; a resume from idle must not
+        gev::http::Server server("127.0.0.1:0", std::ref(app), o);
+        server.start();
+        std::vector<gev::net::Socket> clients;
+        for (int i = 0; i < 5; ++i) {
+            clients.push_back(gev::net::create_connection("127.0.0.1", server.server_port(), 5.0));
+            clients.back().settimeout(5.0);
+        }
+        for (int round = 0; round < 3; ++round) {
+            for (auto& c : clients) c.sendall("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+            for (auto& c : clients) CHECK(has(c.recv(65536), "Hello, World!"));
+            gev::sleep(20ms);
+            CHECK(server.idle_connections() == 5);
+        }
+        server.stop(0.1);
+    });
+}
+
 TEST_CASE("error_pages_replace_the_body_of_their_status") {
     gev::run([] {
         gev::http::App app = demo_app();
