@@ -68,7 +68,9 @@ public:
     bool closed() const noexcept { return closed_; }
 
     // Pauses the accept (or receive) loop; the listener stays open and what arrives waits in
-    // the kernel. Blocks until the loop has paused; nothing accepted is lost.
+    // the kernel. A loop waiting for a connection ends there (this blocks until it has); one
+    // handing a connection off (to a full Pool) pauses before it takes the next: nothing
+    // accepted is lost.
     void stop_accepting();
     // Resumes a started server's paused loop; nothing after close() or stop().
     void start_accepting();
@@ -78,7 +80,7 @@ public:
     // The address it serves on; with port 0, the port the kernel chose.
     Address address() const { return address_; }
     std::uint16_t server_port() const { return address_.port(); }
-    // Handlers running now.
+    // Handlers running now (with ServerOptions::pool, everything in that Group or Pool).
     std::size_t connections() const noexcept { return handlers_->size(); }
 
 protected:
