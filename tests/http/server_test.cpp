@@ -436,7 +436,7 @@ TEST_CASE("idle_connections_resume_however_small_max_accept_is_and_a_listener_st
         static gev::http::App app = demo_app();
         gev::http::ServerOptions o;
         o.access_log = false;
-        o.net.max_accept = 1;  // the accept loop yields after each; a resume from idle must not
+        o.net.max_accept = 1;  // the accept loop yields after each accept
         gev::http::Server server("127.0.0.1:0", std::ref(app), o);
         server.start();
         std::vector<gev::net::Socket> clients;
