@@ -8,12 +8,10 @@
 #include <geventpp/net/fd_wait.hpp>
 #include <geventpp/os/os.hpp>
 #include <geventpp/runtime/detail/park.hpp>
-#include <geventpp/runtime/event.hpp>
-#include <geventpp/runtime/signal.hpp>
 #include <geventpp/runtime/threadpool.hpp>
-#include <memory>
 
 #include "../net/detail/libc.hpp"
+#include "detail/child_wait.hpp"
 #include "detail/fd_io.hpp"
 
 namespace gev::os {
@@ -156,15 +154,8 @@ std::pair<pid_t, int> waitpid(pid_t pid, int options) {
     };
     if (options & WNOHANG) return try_wait(options);
     gev::detail::require_hub("gev::os::waitpid");
-    // The handler is in place before the first look, so a SIGCHLD between a look that found
-    // nothing and the wait still sets `changed` (shared: a handler greenlet may run after we left).
-    const auto changed = std::make_shared<Event>();
-    const auto on_child = signal_handler(SIGCHLD, [changed] { changed->set(); });
-    for (;;) {
-        changed->clear();
-        if (auto r = try_wait(options | WNOHANG); r.first != 0) return r;
-        changed->wait();
-    }
+    return detail::wait_for_child(
+        pid, options, [&] { return try_wait(options | WNOHANG); }, std::pair<pid_t, int>{0, 0});
 }
 
 }  // namespace gev::os

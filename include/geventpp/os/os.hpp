@@ -87,7 +87,8 @@ ThreadPool& default_threadpool();
 
 // Python's os.waitpid(pid, options): {pid, status} of a child that changed state (decode status
 // with WIFEXITED / WEXITSTATUS...), or {0, 0} with WNOHANG when none has. Without WNOHANG the
-// greenlet waits for SIGCHLD (see docs/os.md), for any pid and options (WUNTRACED...). Throws
+// greenlet waits, for any pid and options (WUNTRACED...): on the child's pidfd, or between
+// WNOHANG tries (see docs/os.md); no signal disposition is touched. Throws
 // OSError (ECHILD: no such child of ours). Must be called in a running hub unless WNOHANG.
 std::pair<pid_t, int> waitpid(pid_t pid, int options);
 

@@ -1,24 +1,17 @@
 // The patched child waits and system(): inside a greenlet, waiting for a child parks the
-// greenlet. A wait for one child (pid > 0) sleeps on the child's pidfd, which becomes readable
-// when it exits; a wait for any child, a process group, or stops and continues (WUNTRACED,
-// WCONTINUED), which a pidfd does not report, asks libc with WNOHANG between growing pauses of
-// 1 to 50 ms. libc answers every call itself, so status, rusage, siginfo and errno are its own.
+// greenlet, as gev::os::waitpid does (detail/child_wait.hpp). libc answers every call itself,
+// with WNOHANG, so status, rusage, siginfo and errno are its own.
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <chrono>
-#include <geventpp/runtime/sleep.hpp>
-#include <optional>
 
-#include "detail/fd_wait.hpp"
-#include "detail/libc.hpp"
-#include "detail/monkey.hpp"
+#include "../net/detail/libc.hpp"
+#include "../net/detail/monkey.hpp"
+#include "detail/child_wait.hpp"
 
 extern char** environ;
 
@@ -27,39 +20,7 @@ namespace monkey = gev::monkey::detail;
 
 namespace {
 
-class Pidfd {
-public:
-    explicit Pidfd(pid_t pid) noexcept : fd_(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {}
-    ~Pidfd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Pidfd(const Pidfd&) = delete;
-    Pidfd& operator=(const Pidfd&) = delete;
-    int fd() const noexcept { return fd_; }
-
-private:
-    int fd_;
-};
-
-// Calls try_once() (libc's call with WNOHANG) until it reports a child or an error: `none` is
-// what it returns while no child has changed state.
-template <class Try>
-auto wait_cooperatively(pid_t pid, int options, Try try_once, decltype(try_once()) none) {
-    constexpr int exit_only = ~(WUNTRACED | WCONTINUED);
-    std::optional<Pidfd> pidfd;
-    if (pid > 0 && (options | exit_only) == exit_only) pidfd.emplace(pid);
-    auto pause = std::chrono::milliseconds(1);
-    for (;;) {
-        const auto r = try_once();
-        if (r != none) return r;
-        if (pidfd && pidfd->fd() >= 0) {
-            gev::net::detail::wait_fd(pidfd->fd(), POLLIN, gev::detail::forever);
-        } else {
-            gev::sleep(pause);
-            pause = std::min(pause * 2, std::chrono::milliseconds(50));
-        }
-    }
-}
+using gev::os::detail::wait_for_child;
 
 bool cooperative_wait(int options) noexcept {
     return !(options & WNOHANG) && monkey::cooperative(monkey::os);
@@ -71,7 +32,7 @@ extern "C" {
 
 pid_t waitpid(pid_t pid, int* status, int options) {
     if (!cooperative_wait(options)) return libc::waitpid(pid, status, options);
-    return wait_cooperatively(
+    return wait_for_child(
         pid, options, [&] { return libc::waitpid(pid, status, options | WNOHANG); }, 0);
 }
 
@@ -81,7 +42,7 @@ pid_t wait(int* status) {
 
 pid_t wait4(pid_t pid, int* status, int options, struct rusage* usage) {
     if (!cooperative_wait(options)) return libc::wait4(pid, status, options, usage);
-    return wait_cooperatively(
+    return wait_for_child(
         pid, options, [&] { return libc::wait4(pid, status, options | WNOHANG, usage); }, 0);
 }
 
@@ -94,7 +55,7 @@ int waitid(idtype_t idtype, id_t id, siginfo_t* info, int options) {
     // With WNOHANG, "no child yet" is 0 with si_pid 0; a real answer is 0 with a pid, or -1.
     const pid_t pid = idtype == P_PID ? static_cast<pid_t>(id) : -1;
     int r = 0;
-    wait_cooperatively(
+    wait_for_child(
         pid, options,
         [&] {
             info->si_pid = 0;
