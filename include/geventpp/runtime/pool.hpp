@@ -81,9 +81,12 @@ public:
     // Kills g if it is a member; does nothing otherwise.
     void killone(const AnyGreenlet& g, std::exception_ptr e = nullptr, bool block = true, Seconds timeout = {});
 
-    // Runs fn(args...) in a member greenlet and returns its result.
+    // Runs fn(args...) in a member greenlet and returns its result. Called from a member, it
+    // runs fn in the caller, as gevent's: spawning would wait for the caller's own slot.
     template <class F, class... Args>
     auto apply(F&& fn, Args&&... args) {
+        if (auto me = getcurrent(); me && contains(me))
+            return std::invoke(std::forward<F>(fn), std::forward<Args>(args)...);
         return spawn(std::forward<F>(fn), std::forward<Args>(args)...).get();
     }
 
