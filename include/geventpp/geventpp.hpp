@@ -22,6 +22,8 @@
 #include <geventpp/net/ssl.hpp>
 #include <geventpp/net/stream_server.hpp>
 #include <geventpp/net/writer.hpp>
+#include <geventpp/os/fileobject.hpp>
+#include <geventpp/os/os.hpp>
 #include <geventpp/os/subprocess.hpp>
 #include <geventpp/runtime/async_result.hpp>
 #include <geventpp/runtime/error.hpp>
