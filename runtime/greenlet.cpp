@@ -88,11 +88,9 @@ void GreenletState::finish() noexcept {
         done_ = true;
         pending_ = nullptr;
     }
-    std::vector<LinkEntry> links;
     Group* group;
     {
         SpinGuard lk(lock_);
-        links.swap(links_);
         group = std::exchange(group_, nullptr);
         set_ready(lk);
     }
@@ -101,7 +99,16 @@ void GreenletState::finish() noexcept {
     }
     if (group) group->untrack(this);
     const bool ok = !exception_;
-    for (auto& l : links) {
+    // Once ready, link() calls at once instead of adding, so links_ only shrinks now. Taking
+    // one link at a time lets a callback unlink a later one (gevent's behaviour).
+    for (;;) {
+        LinkEntry l;
+        {
+            SpinGuard lk(lock_);
+            if (links_.empty()) break;
+            l = std::move(links_.front());
+            links_.erase(links_.begin());
+        }
         if (l.when == link_always || (l.when == link_success) == ok) {
             try {
                 l.fn(*this);

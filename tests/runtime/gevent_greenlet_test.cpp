@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <functional>
 #include <geventpp/geventpp.hpp>
 #include <stdexcept>
 #include <vector>
@@ -17,6 +19,39 @@ struct ExpectedError : std::runtime_error {
 
 gev::SpawnOptions expected_failure() {
     return {.name = "expected-failure"};
+}
+
+using LinkMethod = std::uint64_t (gev::AnyGreenlet::*)(std::function<void(gev::AnyGreenlet)>) const;
+
+// test__greenlet.py LinksTestCase: links `link` through `fires` (an AsyncResult taking the
+// outcome, a Queue(1), a flag) and through `silent` (which must not fire), waits for the
+// greenlet to end, and checks which fired.
+template <class T>
+void check_links(const gev::Greenlet<T>& p, LinkMethod fires, LinkMethod silent) {
+    gev::AsyncResult<> event;
+    (p.*fires)([&](gev::AnyGreenlet g) {
+        if (g.exception()) {
+            event.set_exception(g.exception());
+        } else {
+            event.set();
+        }
+    });
+    gev::Queue<gev::AnyGreenlet> queue(1);
+    (p.*fires)([&](gev::AnyGreenlet g) { queue.put(g); });
+    bool callback_flag = true;
+    (p.*fires)([&](gev::AnyGreenlet) { callback_flag = false; });
+    int silent_calls = 0;
+    (p.*silent)([&](gev::AnyGreenlet) { ++silent_calls; });
+    CHECK(p.join(5s));
+    CHECK(queue.get(true, 5s) == p);
+    if (p.exception()) {
+        CHECK_THROWS_AS(event.get(5s), ExpectedError);
+    } else {
+        CHECK_NOTHROW(event.get(5s));
+    }
+    gev::sleep(10ms);
+    CHECK_FALSE(callback_flag);
+    CHECK(silent_calls == 0);
 }
 
 }  // namespace
@@ -115,5 +150,202 @@ TEST_CASE("joinall_count_without_raise_error_returns_after_the_failed_one") {
         CHECK_FALSE(sleeper.ready());
         sleeper.kill();
         CHECK(sleeper.ready());
+    });
+}
+
+// test__greenlet.py TestReturn_link.test_return, TestReturn_link_value.test_return
+TEST_CASE("link_and_link_value_fire_on_return_link_exception_does_not") {
+    gev::run([] {
+        auto p = gev::spawn([] { return 25; });
+        for (LinkMethod fires : {&gev::AnyGreenlet::link, &gev::AnyGreenlet::link_value}) {
+            for (int i = 0; i < 3; ++i) check_links(p, fires, &gev::AnyGreenlet::link_exception);
+        }
+        CHECK(p.get() == 25);
+    });
+}
+
+// test__greenlet.py TestReturn_link.test_kill, TestReturn_link_value.test_kill: a killed
+// greenlet ends with GreenletExit, which counts as success.
+TEST_CASE("link_and_link_value_fire_on_kill_link_exception_does_not") {
+    gev::run([] {
+        for (LinkMethod fires : {&gev::AnyGreenlet::link, &gev::AnyGreenlet::link_value}) {
+            auto p = gev::spawn([] { gev::sleep(0.05); });
+            p.kill();
+            for (int i = 0; i < 3; ++i) check_links(p, fires, &gev::AnyGreenlet::link_exception);
+            CHECK(p.successful());
+            CHECK_FALSE(p.exception());
+        }
+    });
+}
+
+// test__greenlet.py TestRaise_link.test_raise, TestRaise_link_exception.test_raise
+TEST_CASE("link_and_link_exception_fire_on_an_exception_link_value_does_not") {
+    gev::run([] {
+        auto p = gev::spawn(expected_failure(), [] { throw ExpectedError("test_raise"); });
+        for (LinkMethod fires : {&gev::AnyGreenlet::link, &gev::AnyGreenlet::link_exception}) {
+            for (int i = 0; i < 3; ++i) check_links(p, fires, &gev::AnyGreenlet::link_value);
+        }
+        CHECK_FALSE(p.successful());
+    });
+}
+
+// test__greenlet.py TestStuff.test_multiple_listeners_error: a throwing listener does not keep
+// the others from being called.
+TEST_CASE("a_throwing_link_does_not_stop_the_other_links") {
+    gev::run([] {
+        auto check = [](const gev::AnyGreenlet& p) {
+            std::vector<int> results;
+            p.link([&](gev::AnyGreenlet) {
+                results.push_back(10);
+                throw ExpectedError("listener1");
+            });
+            p.link([&](gev::AnyGreenlet) {
+                results.push_back(20);
+                throw ExpectedError("listener2");
+            });
+            p.link([](gev::AnyGreenlet) { throw ExpectedError("listener3"); });
+            CHECK(p.join(5s));
+            gev::sleep(10ms);
+            std::sort(results.begin(), results.end());
+            CHECK(results == std::vector<int>{10, 20});
+        };
+        check(gev::spawn([] { return 5; }));
+        check(gev::spawn(expected_failure(), [] { throw ExpectedError("test_multiple_listeners_error"); }));
+    });
+}
+
+// test__greenlet.py TestStuff.test_multiple_listeners_error_unlink_Greenlet_link: a link
+// unlinked by an earlier one during the notification is not called.
+TEST_CASE("a_link_unlinked_by_an_earlier_link_is_not_called") {
+    gev::run([] {
+        auto p = gev::spawn([] { return 5; });
+        std::vector<int> results;
+        std::uint64_t id1 = 0, id2 = 0;
+        id1 = p.link([&](gev::AnyGreenlet g) {
+            g.unlink(id2);
+            results.push_back(5);
+            throw ExpectedError("listener1");
+        });
+        id2 = p.link([&](gev::AnyGreenlet g) {
+            g.unlink(id1);
+            results.push_back(5);
+            throw ExpectedError("listener2");
+        });
+        p.link([](gev::AnyGreenlet) { throw ExpectedError("listener3"); });
+        CHECK(p.join(5s));
+        gev::sleep(10ms);
+        CHECK(results == std::vector<int>{5});
+    });
+}
+
+// test__greenlet.py TestJoin, TestGet, TestJoinAll (AbstractGenericWaitTestCase /
+// AbstractGenericGetTestCase): waits on a sleeping greenlet give up after their timeout.
+TEST_CASE("join_get_and_joinall_on_a_sleeping_greenlet_time_out") {
+    gev::run([] {
+        auto g = gev::spawn([] { gev::sleep(10.0); });
+        CHECK_FALSE(g.join(0.02));
+        CHECK_THROWS_AS(g.get(0.02), gev::Timeout::Expired);
+        CHECK(gev::joinall({g}, 0.02).empty());
+        CHECK_FALSE(g.ready());
+        g.kill();
+    });
+}
+
+// test__joinall.py (greentest/, gevent 1.x): the same greenlet twice in the list
+TEST_CASE("joinall_with_a_greenlet_listed_twice_returns") {
+    gev::run([] {
+        auto a = gev::spawn([] {});
+        auto b = gev::spawn([] {});
+        gev::joinall({a, b, a}, 5s);
+        CHECK(a.dead());
+        CHECK(b.dead());
+    });
+}
+
+// test__greenlet.py TestBasic.test_simple_exit
+TEST_CASE("a_greenlet_that_returns_is_ready_successful_and_links_once") {
+    gev::run([] {
+        std::vector<gev::AnyGreenlet> link_test;
+        auto g = gev::spawn(
+            [](gev::Seconds delay, int return_value) {
+                gev::sleep(delay);
+                return return_value;
+            },
+            gev::Seconds(0.01), 5);
+        g.link([&](gev::AnyGreenlet x) { link_test.push_back(x); });
+        CHECK(g.started());
+        CHECK_FALSE(g.dead());
+        CHECK_FALSE(g.ready());
+        CHECK_FALSE(g.successful());
+        CHECK_FALSE(g.value());
+        CHECK_FALSE(g.exception());
+        CHECK(g.join(5s));
+        gev::sleep(0);
+        CHECK(g.dead());
+        CHECK(g.ready());
+        CHECK(g.successful());
+        CHECK(g.value() == 5);
+        CHECK_FALSE(g.exception());
+        CHECK(link_test == std::vector<gev::AnyGreenlet>{g});
+    });
+}
+
+// test__greenlet.py TestBasic.test_error_exit
+TEST_CASE("a_greenlet_that_throws_is_ready_unsuccessful_and_keeps_the_exception") {
+    gev::run([] {
+        std::vector<gev::AnyGreenlet> link_test;
+        auto g = gev::spawn(expected_failure(), [] {
+            gev::sleep(0.01);
+            throw ExpectedError("test_error_exit");
+            return 4;
+        });
+        g.link([&](gev::AnyGreenlet x) { link_test.push_back(x); });
+        CHECK(g.join(5s));
+        gev::sleep(0);
+        CHECK(g.dead());
+        CHECK(g.ready());
+        CHECK_FALSE(g.successful());
+        CHECK_FALSE(g.value());
+        CHECK_THROWS_WITH_AS(std::rethrow_exception(g.exception()), "test_error_exit", ExpectedError);
+        CHECK(link_test == std::vector<gev::AnyGreenlet>{g});
+    });
+}
+
+// test__greenlet.py TestKill, TestKillAfterStart, TestKillWhileRunning (block and not, kill and
+// killall): the function never runs past the kill, the greenlet ends successful with no
+// exception, its link runs once, and a second kill does no harm.
+TEST_CASE("a_killed_greenlet_is_dead_and_successful_and_a_second_kill_is_harmless") {
+    gev::run([] {
+        for (bool while_running : {false, true}) {
+            for (bool block : {true, false}) {
+                for (bool use_killall : {false, true}) {
+                    CAPTURE(while_running);
+                    CAPTURE(block);
+                    CAPTURE(use_killall);
+                    std::vector<int> result;
+                    std::vector<gev::AnyGreenlet> link_test;
+                    auto g = gev::spawn([&, while_running] {
+                        if (while_running) gev::sleep(10.0);
+                        result.push_back(1);
+                    });
+                    g.link([&](gev::AnyGreenlet x) { link_test.push_back(x); });
+                    if (while_running) gev::sleep(0.01);
+                    for (int round = 0; round < 2; ++round) {
+                        if (use_killall) {
+                            gev::killall({g}, nullptr, block);
+                        } else {
+                            g.kill(gev::GreenletExit{}, block);
+                        }
+                        if (!block) CHECK(g.join(5s));
+                        gev::sleep(0.01);
+                        CHECK(g.dead());
+                        CHECK(g.successful());
+                        CHECK_FALSE(g.exception());
+                    }
+                    CHECK(result.empty());
+                    CHECK(link_test == std::vector<gev::AnyGreenlet>{g});
+                }
+            }
+        }
     });
 }
