@@ -3,9 +3,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <geventpp/geventpp.hpp>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -169,5 +171,145 @@ TEST_CASE("join_on_an_empty_pool_returns_true") {
     gev::run([] {
         gev::Pool p(1);
         CHECK(p.join());
+    });
+}
+
+namespace {
+
+const std::vector<std::size_t> pool_sizes{1, 2, 3, 10};
+
+int sqr_random_sleep(int x) {
+    gev::sleep(std::chrono::milliseconds(std::rand() % 100));
+    return x * x;
+}
+
+std::vector<int> range(int n) {
+    std::vector<int> out;
+    for (int i = 0; i < n; ++i) out.push_back(i);
+    return out;
+}
+
+std::vector<int> squares(int n) {
+    std::vector<int> out;
+    for (int i = 0; i < n; ++i) out.push_back(i * i);
+    return out;
+}
+
+template <class Range>
+std::vector<int> collect(Range&& r) {
+    std::vector<int> out;
+    for (int v : r) out.push_back(v);
+    return out;
+}
+
+}  // namespace
+
+// test__pool.py TestCoroutinePool.test_apply, test_apply_async; PoolBasicTests.test_apply;
+// TestPool.test_apply
+TEST_CASE("pool_apply_returns_the_value_and_apply_async_runs_the_work") {
+    gev::run([] {
+        gev::Pool pool(2);
+        CHECK(pool.apply([] { return std::string("return value"); }) == "return value");
+        CHECK(pool.apply([](int a) { return std::pair<std::string, int>("foo", a); }, 1) ==
+              std::pair<std::string, int>("foo", 1));
+        CHECK(pool.apply(squared, 5) == 25);
+        gev::Event done;
+        pool.apply_async([&] { done.set(); });
+        CHECK(done.wait(5s));
+    });
+}
+
+// test__pool.py TestPool.test_map (sizes 1, 2, 3, 10)
+TEST_CASE("pool_map_returns_the_results_in_input_order_for_every_size") {
+    gev::run([] {
+        for (auto size : pool_sizes) {
+            CAPTURE(size);
+            gev::Pool pool(size);
+            CHECK(pool.map(squared, range(10)) == squares(10));
+            CHECK(pool.map(squared, range(100)) == squares(100));
+        }
+    });
+}
+
+// test__pool.py TestPool.test_async, test_async_callback, test_async_timeout
+TEST_CASE("pool_apply_async_result_callback_and_get_timeout") {
+    gev::run([] {
+        for (auto size : pool_sizes) {
+            CAPTURE(size);
+            gev::Pool pool(size);
+            std::vector<int> result;
+            auto slow_sqr = [](int x, gev::Seconds wait) {
+                gev::sleep(wait);
+                return x * x;
+            };
+            auto res = pool.apply_async([&] { return slow_sqr(7, 0.082); }, [&](int v) { result.push_back(v); });
+            CHECK(res.get(5s) == 49);
+            gev::sleep(0);  // lets the callback run
+            CHECK(result == std::vector<int>{49});
+            auto late = pool.apply_async([&] { return slow_sqr(6, 0.235); });
+            CHECK_THROWS_AS(late.get(0.035), gev::Timeout::Expired);
+            CHECK(pool.join(5s));
+            CHECK(late.get() == 36);
+        }
+    });
+}
+
+// test__pool.py TestPool.test_imap_list_small, test_imap_it_small, test_imap_it_large,
+// test_imap_unordered, test_imap_random, test_imap_unordered_random
+TEST_CASE("pool_imaps_give_every_result_then_end_for_every_size") {
+    gev::run([] {
+        for (auto size : pool_sizes) {
+            CAPTURE(size);
+            gev::Pool pool(size);
+            CHECK(collect(pool.imap(squared, range(10))) == squares(10));
+            for (int n : {10, 1000}) {
+                auto it = pool.imap(squared, range(n));
+                bool in_order = true;
+                for (int i = 0; i < n; ++i) in_order = in_order && it.next() == i * i;
+                CHECK(in_order);
+                CHECK_FALSE(it.next());
+            }
+            for (int round = 0; round < 2; ++round) {
+                auto got = collect(pool.imap_unordered(squared, range(1000)));
+                std::sort(got.begin(), got.end());
+                CHECK(got == squares(1000));
+            }
+            CHECK(collect(pool.imap(sqr_random_sleep, range(10))) == squares(10));
+            auto unordered = collect(pool.imap_unordered(sqr_random_sleep, range(10)));
+            std::sort(unordered.begin(), unordered.end());
+            CHECK(unordered == squares(10));
+        }
+    });
+}
+
+// test__pool.py TestPool.test_terminate: kill() stops the members of a running map_async
+TEST_CASE("pool_kill_stops_a_running_map_async") {
+    gev::run([] {
+        for (auto size : pool_sizes) {
+            CAPTURE(size);
+            gev::Pool pool(size);
+            auto result = pool.map_async(
+                [](int) {
+                    gev::sleep(10.0);
+                    return 0;
+                },
+                std::vector<int>(size * 2));
+            gev::sleep(0.02);
+            CHECK(pool.size() == size);
+            pool.kill();
+            CHECK(pool.empty());
+            CHECK(result.join(5s));
+        }
+    });
+}
+
+// test__pool.py TestJoinSleep, TestJoinSleep_raise_error: join gives up after its timeout
+TEST_CASE("pool_join_on_a_sleeping_member_times_out") {
+    gev::run([] {
+        gev::Pool p(1);
+        auto g = p.spawn([] { gev::sleep(10.0); });
+        CHECK_FALSE(p.join(0.02));
+        CHECK_FALSE(p.join(0.02, true));
+        g.kill();
     });
 }
