@@ -10,7 +10,10 @@
 #include <utility>
 #include <vector>
 
+#include "gevent_port_helpers.hpp"
+
 using namespace std::chrono_literals;
+using namespace gevent_port;
 
 namespace {
 
@@ -176,30 +179,9 @@ TEST_CASE("join_on_an_empty_pool_returns_true") {
 
 namespace {
 
-const std::vector<std::size_t> pool_sizes{1, 2, 3, 10};
-
 int sqr_random_sleep(int x) {
     gev::sleep(std::chrono::milliseconds(std::rand() % 100));
     return x * x;
-}
-
-std::vector<int> range(int n) {
-    std::vector<int> out;
-    for (int i = 0; i < n; ++i) out.push_back(i);
-    return out;
-}
-
-std::vector<int> squares(int n) {
-    std::vector<int> out;
-    for (int i = 0; i < n; ++i) out.push_back(i * i);
-    return out;
-}
-
-template <class Range>
-std::vector<int> collect(Range&& r) {
-    std::vector<int> out;
-    for (int v : r) out.push_back(v);
-    return out;
 }
 
 }  // namespace
@@ -262,13 +244,7 @@ TEST_CASE("pool_imaps_give_every_result_then_end_for_every_size") {
             CAPTURE(size);
             gev::Pool pool(size);
             CHECK(collect(pool.imap(squared, range(10))) == squares(10));
-            for (int n : {10, 1000}) {
-                auto it = pool.imap(squared, range(n));
-                bool in_order = true;
-                for (int i = 0; i < n; ++i) in_order = in_order && it.next() == i * i;
-                CHECK(in_order);
-                CHECK_FALSE(it.next());
-            }
+            for (int n : {10, 1000}) CHECK(next_gives_squares_then_ends(pool.imap(squared, range(n)), n));
             for (int round = 0; round < 2; ++round) {
                 auto got = collect(pool.imap_unordered(squared, range(1000)));
                 std::sort(got.begin(), got.end());
